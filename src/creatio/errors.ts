@@ -21,6 +21,12 @@ export abstract class CreatioError extends Error {
   abstract readonly retryable: boolean;
   /** HTTP status that caused it, when there was one. */
   readonly status?: number;
+  /**
+   * Set by `createMany` (and nothing else): how many of the given rows were
+   * confirmed written, in order, before this error, and the index of the row
+   * that failed when one row is to blame. Lets the caller persist its cursor.
+   */
+  progress?: { confirmed: number; failedIndex?: number };
 
   constructor(message: string, status?: number) {
     super(message);
@@ -70,6 +76,13 @@ export class ValidationError extends CreatioError {
     super(message, status);
   }
 }
+
+/**
+ * Creatio's duplicate-key database error (a second insert with the same Id, or
+ * another unique index). `create`/`createMany` turn it into success when the
+ * record with that Id exists; anywhere else it is a non-retryable validation error.
+ */
+export class DuplicateKeyError extends ValidationError {}
 
 /** A lookup column points at a record that does not exist (foreign-key violation). */
 export class InvalidLookupError extends CreatioError {

@@ -1,0 +1,88 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The service's whole configuration, read from the environment once at start
+ * and validated, so a typo fails fast with a readable message instead of
+ * surfacing as odd behaviour hours later.
+ */
+const boolish = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const durationMs = z.coerce.number().int().positive();
+
+const ConfigSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Local state of the embedded stack (database files, dev-server history, generated keys). */
+  DATA_DIR: z.string().default('.data'),
+
+  DATABASE_URL: z.string().url().optional(),
+  EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
+
+  /** host:port of a Temporal frontend; absent = start the bundled dev server. */
+  TEMPORAL_ADDRESS: z.string().optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('creatio-sync'),
+  TEMPORAL_DEV_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
+  TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
+
+  API_HOST: z.string().default('127.0.0.1'),
+  API_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** Bearer token the backend presents on /v1; generated into DATA_DIR when unset outside production. */
+  API_TOKEN: z.string().min(16).optional(),
+  /** Public base URL of this service, used to show webhook URLs to admins. */
+  PUBLIC_BASE_URL: z.string().url().optional(),
+  /** Largest request body the API accepts, in bytes. */
+  API_BODY_LIMIT: z.coerce.number().int().positive().default(1_048_576),
+
+  /** Link back to the conversation, put in the first activity of each case. */
+  SESSION_LINK_TEMPLATE: z.string().default('https://platform.example.com/conversations/{conversationId}'),
+
+  CREATIO_REQUEST_TIMEOUT_MS: durationMs.default(30_000),
+  /** Concurrent requests per Creatio connection per worker process. */
+  CREATIO_MAX_CONCURRENCY: z.coerce.number().int().positive().default(8),
+  /** Activity text longer than this is split across several activities. */
+  ACTIVITY_TEXT_MAX: z.coerce.number().int().min(200).default(20_000),
+  /** How often a conversation in needs_attention re-checks on its own. */
+  NEEDS_ATTENTION_RECHECK_MS: durationMs.default(15 * 60_000),
+  /** Longest wait between workflow-level retries while Creatio is unavailable. */
+  CREATIO_RETRY_MAX_WAIT_MS: durationMs.default(5 * 60_000),
+  /** How often the API re-signals events stored while Temporal was unreachable. */
+  SIGNAL_RECOVERY_INTERVAL_MS: durationMs.default(5_000),
+
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().positive().default(1000),
+  WORKER_SHUTDOWN_GRACE_MS: durationMs.default(30_000),
+
+  /** Encryption keys for secrets at rest: "keyId:base64(32 bytes)" comma separated. */
+  SECRET_KEYS: z.string().optional(),
+  /** Key ID used for new encryptions; defaults to the first key. */
+  SECRET_ACTIVE_KEY_ID: z.string().optional(),
+
+  START_DEV_SERVER_UI: boolish.default('true'),
+});
+
+export type Config = z.infer<typeof ConfigSchema> & {
+  /** DATA_DIR made absolute. */
+  dataDir: string;
+};
+
+export class ConfigError extends Error {}
+
+export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const result = ConfigSchema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return { ...result.data, dataDir: path.resolve(result.data.DATA_DIR) };
+}
+
+let loaded: Config | undefined;
+
+/** The process-wide configuration, parsed on first use. */
+export function config(): Config {
+  loaded ??= parseConfig();
+  return loaded;
+}

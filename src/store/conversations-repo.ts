@@ -1,0 +1,149 @@
+import type { Pool } from 'pg';
+import type { Customer } from '../domain/events';
+
+export interface ConversationRow {
+  orgId: string;
+  conversationId: string;
+  lastSeq: number;
+  contiguousSeq: number;
+  signalledSeq: number;
+  syncedSeq: number;
+  caseId: string | null;
+  caseNumber: string | null;
+  syncState: string;
+  syncReason: string | null;
+  customer: Customer | null;
+  resolvedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+interface Row {
+  org_id: string;
+  conversation_id: string;
+  last_seq: number;
+  contiguous_seq: number;
+  signalled_seq: number;
+  synced_seq: number;
+  case_id: string | null;
+  case_number: string | null;
+  sync_state: string;
+  sync_reason: string | null;
+  customer: Customer | null;
+  resolved_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+function toConversation(r: Row): ConversationRow {
+  return {
+    orgId: r.org_id,
+    conversationId: r.conversation_id,
+    lastSeq: r.last_seq,
+    contiguousSeq: r.contiguous_seq,
+    signalledSeq: r.signalled_seq,
+    syncedSeq: r.synced_seq,
+    caseId: r.case_id,
+    caseNumber: r.case_number,
+    syncState: r.sync_state,
+    syncReason: r.sync_reason,
+    customer: r.customer,
+    resolvedAt: r.resolved_at?.toISOString() ?? null,
+    createdAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
+  };
+}
+
+export async function getConversation(pool: Pool, orgId: string, conversationId: string): Promise<ConversationRow | undefined> {
+  const { rows } = await pool.query<Row>('SELECT * FROM conversations WHERE org_id = $1 AND conversation_id = $2', [
+    orgId,
+    conversationId,
+  ]);
+  return rows[0] ? toConversation(rows[0]) : undefined;
+}
+
+export async function findConversationByCase(pool: Pool, orgId: string, caseId: string): Promise<ConversationRow | undefined> {
+  const { rows } = await pool.query<Row>('SELECT * FROM conversations WHERE org_id = $1 AND case_id = $2', [orgId, caseId]);
+  return rows[0] ? toConversation(rows[0]) : undefined;
+}
+
+/** Records the case of a conversation. A conversation keeps its first case unless `replace` is set. */
+export async function setConversationCase(
+  pool: Pool,
+  orgId: string,
+  conversationId: string,
+  caseId: string,
+  caseNumber: string | null,
+  replace = false,
+): Promise<{ caseId: string; caseNumber: string | null }> {
+  const { rows } = await pool.query<{ case_id: string; case_number: string | null }>(
+    `UPDATE conversations
+        SET case_id = CASE WHEN case_id IS NULL OR $5 THEN $3::uuid ELSE case_id END,
+            case_number = CASE WHEN case_id IS NULL OR $5 OR case_id = $3::uuid THEN COALESCE($4, case_number) ELSE case_number END,
+            updated_at = now()
+      WHERE org_id = $1 AND conversation_id = $2
+      RETURNING case_id, case_number`,
+    [orgId, conversationId, caseId, caseNumber, replace],
+  );
+  if (!rows[0]) throw new Error(`conversation ${conversationId} of org ${orgId} is not stored`);
+  return { caseId: rows[0].case_id, caseNumber: rows[0].case_number };
+}
+
+export async function advanceSyncedSeq(pool: Pool, orgId: string, conversationId: string, seq: number): Promise<void> {
+  await pool.query(
+    'UPDATE conversations SET synced_seq = GREATEST(synced_seq, $3), updated_at = now() WHERE org_id = $1 AND conversation_id = $2',
+    [orgId, conversationId, seq],
+  );
+}
+
+export async function setSyncState(
+  pool: Pool,
+  orgId: string,
+  conversationId: string,
+  state: string,
+  reason: string | null,
+): Promise<void> {
+  await pool.query(
+    `UPDATE conversations SET sync_state = $3, sync_reason = $4, updated_at = now(),
+            resolved_at = CASE WHEN $3 = 'resolved' THEN COALESCE(resolved_at, now()) ELSE resolved_at END
+      WHERE org_id = $1 AND conversation_id = $2`,
+    [orgId, conversationId, state, reason],
+  );
+}
+
+export async function markSignalled(pool: Pool, orgId: string, conversationId: string, seq: number): Promise<void> {
+  await pool.query(
+    'UPDATE conversations SET signalled_seq = GREATEST(signalled_seq, $3) WHERE org_id = $1 AND conversation_id = $2',
+    [orgId, conversationId, seq],
+  );
+}
+
+/** Conversations holding stored events that were never signalled (Temporal was down). */
+export async function listUnsignalled(pool: Pool, limit: number): Promise<Array<{ orgId: string; conversationId: string; contiguousSeq: number }>> {
+  const { rows } = await pool.query<{ org_id: string; conversation_id: string; contiguous_seq: number }>(
+    'SELECT org_id, conversation_id, contiguous_seq FROM conversations WHERE signalled_seq < contiguous_seq ORDER BY updated_at LIMIT $1',
+    [limit],
+  );
+  return rows.map((r) => ({ orgId: r.org_id, conversationId: r.conversation_id, contiguousSeq: r.contiguous_seq }));
+}
+
+/** Open conversations of an org in the given sync states (to wake them after a settings change). */
+export async function listConversationsInStates(
+  pool: Pool,
+  orgId: string,
+  states: string[],
+): Promise<Array<{ conversationId: string; contiguousSeq: number }>> {
+  const { rows } = await pool.query<{ conversation_id: string; contiguous_seq: number }>(
+    'SELECT conversation_id, contiguous_seq FROM conversations WHERE org_id = $1 AND sync_state = ANY($2)',
+    [orgId, states],
+  );
+  return rows.map((r) => ({ conversationId: r.conversation_id, contiguousSeq: r.contiguous_seq }));
+}
+
+export async function countConversationsByState(pool: Pool, orgId: string): Promise<Record<string, number>> {
+  const { rows } = await pool.query<{ sync_state: string; n: string }>(
+    'SELECT sync_state, count(*) AS n FROM conversations WHERE org_id = $1 GROUP BY sync_state',
+    [orgId],
+  );
+  return Object.fromEntries(rows.map((r) => [r.sync_state, Number(r.n)]));
+}

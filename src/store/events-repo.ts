@@ -1,0 +1,172 @@
+import type { Pool, PoolClient } from 'pg';
+import type { ConversationEvent, Customer, EventHeader, StoredEvent } from '../domain/events';
+
+export interface IncomingEvent {
+  event: ConversationEvent;
+  /** Caller-assigned sequence; absent = next after the highest stored. */
+  seq?: number;
+}
+
+export interface AppendedEvent {
+  eventId: string;
+  seq: number;
+  duplicate: boolean;
+}
+
+export interface AppendResult {
+  events: AppendedEvent[];
+  /** Highest seq with no gap below it: what the workflow may sync up to. */
+  contiguousSeq: number;
+  lastSeq: number;
+}
+
+/** Two different events claim one sequence number, or one event ID comes back with other content. */
+export class EventConflictError extends Error {}
+
+/**
+ * Stores events idempotently (unique per org + conversation + event ID) and
+ * gives each the next per-conversation sequence number, all in one
+ * transaction with the conversation row locked, so concurrent first messages
+ * of a new conversation get distinct, gap-free numbers.
+ */
+export async function appendEvents(
+  pool: Pool,
+  orgId: string,
+  conversationId: string,
+  incoming: IncomingEvent[],
+  customer?: Customer,
+): Promise<AppendResult> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const conv = await client.query<{ last_seq: number; contiguous_seq: number }>(
+      `INSERT INTO conversations (org_id, conversation_id, customer)
+       VALUES ($1, $2, $3)
+       ON CONFLICT (org_id, conversation_id)
+       DO UPDATE SET customer = CASE WHEN $3::jsonb IS NULL THEN conversations.customer
+                                     ELSE COALESCE(conversations.customer, '{}'::jsonb) || $3::jsonb END,
+                     updated_at = now()
+       RETURNING last_seq, contiguous_seq`,
+      [orgId, conversationId, customer && Object.keys(customer).length > 0 ? JSON.stringify(customer) : null],
+    );
+    let lastSeq = conv.rows[0]!.last_seq;
+    const results: AppendedEvent[] = [];
+    for (const { event, seq } of incoming) {
+      const existing = await client.query<{ seq: number; type: string; payload: unknown }>(
+        'SELECT seq, type, payload FROM events WHERE org_id = $1 AND conversation_id = $2 AND event_id = $3',
+        [orgId, conversationId, event.eventId],
+      );
+      if (existing.rows[0]) {
+        const row = existing.rows[0];
+        if (row.type !== event.type || (seq !== undefined && seq !== row.seq)) {
+          throw new EventConflictError(`event ${event.eventId} was already received with different content (seq ${row.seq})`);
+        }
+        results.push({ eventId: event.eventId, seq: row.seq, duplicate: true });
+        continue;
+      }
+      const assigned = seq ?? lastSeq + 1;
+      const { eventId, type, ...payload } = event;
+      const inserted = await client.query(
+        `INSERT INTO events (org_id, conversation_id, seq, event_id, type, payload)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (org_id, conversation_id, seq) DO NOTHING`,
+        [orgId, conversationId, assigned, eventId, type, JSON.stringify(payload)],
+      );
+      if (inserted.rowCount === 0) {
+        throw new EventConflictError(`seq ${assigned} is already taken by another event in this conversation`);
+      }
+      lastSeq = Math.max(lastSeq, assigned);
+      results.push({ eventId, seq: assigned, duplicate: false });
+    }
+    const contiguousSeq = await advanceContiguous(client, orgId, conversationId, conv.rows[0]!.contiguous_seq);
+    await client.query(
+      'UPDATE conversations SET last_seq = $3, contiguous_seq = $4 WHERE org_id = $1 AND conversation_id = $2',
+      [orgId, conversationId, lastSeq, contiguousSeq],
+    );
+    await client.query('COMMIT');
+    return { events: results, contiguousSeq, lastSeq };
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+/** Walks forward from `from` while the next seq exists. */
+async function advanceContiguous(client: PoolClient, orgId: string, conversationId: string, from: number): Promise<number> {
+  const { rows } = await client.query<{ seq: number }>(
+    'SELECT seq FROM events WHERE org_id = $1 AND conversation_id = $2 AND seq > $3 ORDER BY seq',
+    [orgId, conversationId, from],
+  );
+  let contiguous = from;
+  for (const { seq } of rows) {
+    if (seq !== contiguous + 1) break;
+    contiguous = seq;
+  }
+  return contiguous;
+}
+
+/** Headers of events in (afterSeq, uptoSeq], in order: what the workflow plans with. */
+export async function readEventHeaders(
+  pool: Pool,
+  orgId: string,
+  conversationId: string,
+  afterSeq: number,
+  uptoSeq: number,
+  limit: number,
+): Promise<EventHeader[]> {
+  const { rows } = await pool.query<{ seq: number; type: EventHeader['type']; role: EventHeader['role'] | null }>(
+    `SELECT seq, type, payload->>'role' AS role FROM events
+     WHERE org_id = $1 AND conversation_id = $2 AND seq > $3 AND seq <= $4
+     ORDER BY seq LIMIT $5`,
+    [orgId, conversationId, afterSeq, uptoSeq, limit],
+  );
+  return rows.map((r) => (r.role ? { seq: r.seq, type: r.type, role: r.role } : { seq: r.seq, type: r.type }));
+}
+
+/** Full events in [fromSeq, toSeq], in order. */
+export async function readEvents(
+  pool: Pool,
+  orgId: string,
+  conversationId: string,
+  fromSeq: number,
+  toSeq: number,
+): Promise<StoredEvent[]> {
+  const { rows } = await pool.query<{ seq: number; event_id: string; type: string; payload: Record<string, unknown>; received_at: Date }>(
+    `SELECT seq, event_id, type, payload, received_at FROM events
+     WHERE org_id = $1 AND conversation_id = $2 AND seq >= $3 AND seq <= $4 ORDER BY seq`,
+    [orgId, conversationId, fromSeq, toSeq],
+  );
+  return rows.map((r) => ({
+    seq: r.seq,
+    event: { ...r.payload, eventId: r.event_id, type: r.type } as unknown as ConversationEvent,
+    receivedAt: r.received_at.toISOString(),
+  }));
+}
+
+/** The first event of a type in the conversation, if any (e.g. the first customer message). */
+export async function findFirstEvent(
+  pool: Pool,
+  orgId: string,
+  conversationId: string,
+  filter: { type: ConversationEvent['type']; role?: string },
+): Promise<StoredEvent | undefined> {
+  const { rows } = await pool.query<{ seq: number }>(
+    `SELECT seq FROM events WHERE org_id = $1 AND conversation_id = $2 AND type = $3
+       AND ($4::text IS NULL OR payload->>'role' = $4) ORDER BY seq LIMIT 1`,
+    [orgId, conversationId, filter.type, filter.role ?? null],
+  );
+  if (!rows[0]) return undefined;
+  return (await readEvents(pool, orgId, conversationId, rows[0].seq, rows[0].seq))[0];
+}
+
+/** The latest handoff at or before a seq. */
+export async function findLatestHandoff(pool: Pool, orgId: string, conversationId: string, uptoSeq: number): Promise<StoredEvent | undefined> {
+  const { rows } = await pool.query<{ seq: number }>(
+    `SELECT seq FROM events WHERE org_id = $1 AND conversation_id = $2 AND type = 'handoff' AND seq <= $3
+     ORDER BY seq DESC LIMIT 1`,
+    [orgId, conversationId, uptoSeq],
+  );
+  if (!rows[0]) return undefined;
+  return (await readEvents(pool, orgId, conversationId, rows[0].seq, rows[0].seq))[0];
+}
