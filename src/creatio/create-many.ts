@@ -1,0 +1,200 @@
+/**
+ * Ordered, idempotent bulk create over `$batch`.
+ *
+ * Invariant: rows[0 .. confirmed) are known to exist in Creatio, in order, and
+ * no later row was written by us out of order. How:
+ * - every row carries its Id (the caller derives it deterministically);
+ * - rows go in stop-on-first-error batches of ≤100 in order, so Creatio writes a
+ *   prefix of each batch and skips the rest;
+ * - the confirmed prefix grows only from 2xx sub-responses or from GETs that
+ *   found the row; `onProgress(confirmed)` is awaited after each growth so the
+ *   caller can persist a cursor;
+ * - when a batch's outcome is uncertain (timeout, network error, 5xx of the
+ *   whole batch, a retryable sub-response) or a sub-response says duplicate key,
+ *   we first ask which pending Ids exist (one continue-on-error batch of GETs),
+ *   skip the existing prefix and only then re-post the rest: nothing is written
+ *   twice and the order holds. A duplicate key whose row is NOT found is a real
+ *   conflict (another unique index) and is thrown.
+ * - non-retryable failures (invalid lookup, validation, permission) are thrown
+ *   at once with `error.progress = { confirmed, failedIndex }`; retryable ones
+ *   are retried a few times (short waits, honouring a short Retry-After) and then
+ *   thrown the same way, for Temporal to retry with `verifyExisting: true`.
+ */
+import { CreatioError, DuplicateKeyError, NotFoundError, TransientError, ValidationError } from './errors';
+import { MAX_BATCH_SIZE, type BatchItem, type BatchItemResult, type NewRecord } from './batch';
+import { checkEntityName, formatGuid } from './odata';
+
+export interface CreateManyOptions {
+  /** Awaited after every confirmed prefix with the number of rows confirmed so far. */
+  onProgress?: (confirmed: number) => void | Promise<void>;
+  /** Check which rows already exist before the first post (use on a retried attempt). */
+  verifyExisting?: boolean;
+  /** Batch requests tried without progress before giving up; default 3. */
+  maxAttempts?: number;
+  /** First wait between attempts (doubles each time); default 200 ms. */
+  retryDelayMs?: number;
+  /** A Retry-After longer than this is not waited for in-process: the error is thrown; default 5 s. */
+  maxRetryAfterMs?: number;
+  /** Rows per batch, ≤100 (default 100). */
+  batchSize?: number;
+  purpose?: string;
+  timeoutMs?: number;
+}
+
+export interface CreateManyResult {
+  /** Rows confirmed present: equals rows.length on success. */
+  confirmed: number;
+  /** Of those, rows found already existing (earlier attempt) rather than created now. */
+  alreadyExisted: number;
+}
+
+export interface ChunkSender {
+  sendChunk(
+    items: readonly BatchItem[],
+    opts: { continueOnError?: boolean; purpose?: string; timeoutMs?: number },
+  ): Promise<BatchItemResult[]>;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function withProgress<E extends CreatioError>(err: E, confirmed: number, failedIndex?: number): E {
+  err.progress = failedIndex === undefined ? { confirmed } : { confirmed, failedIndex };
+  return err;
+}
+
+function isUncertainSub(error: CreatioError): boolean {
+  return error.retryable && (error.status === undefined || error.status >= 500);
+}
+
+export async function createMany(
+  sender: ChunkSender,
+  entity: string,
+  input: readonly NewRecord[],
+  opts: CreateManyOptions = {},
+): Promise<CreateManyResult> {
+  checkEntityName(entity);
+  const batchSize = Math.min(opts.batchSize ?? MAX_BATCH_SIZE, MAX_BATCH_SIZE);
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError('batchSize must be 1..100');
+  const maxAttempts = Math.max(1, opts.maxAttempts ?? 3);
+  const retryDelayMs = opts.retryDelayMs ?? 200;
+  const maxRetryAfterMs = opts.maxRetryAfterMs ?? 5_000;
+  const send = { purpose: opts.purpose, timeoutMs: opts.timeoutMs };
+
+  const rows: NewRecord[] = input.map((r) => {
+    if (typeof r.Id !== 'string') throw new ValidationError(`Creates must send their Id (${entity})`);
+    return { ...r, Id: formatGuid(r.Id) };
+  });
+  if (new Set(rows.map((r) => r.Id)).size !== rows.length) {
+    throw new ValidationError(`createMany got the same ${entity} Id twice`);
+  }
+
+  let confirmed = 0;
+  let alreadyExisted = 0;
+  let attempts = 0;
+  let needVerify = opts.verifyExisting === true;
+  /** A duplicate-key answer for rows[confirmed]: verified, then success or a real conflict. */
+  let duplicate: DuplicateKeyError | undefined;
+  let lastError: CreatioError | undefined;
+
+  async function advance(by: number, existed: number): Promise<void> {
+    if (by === 0) return;
+    confirmed += by;
+    alreadyExisted += existed;
+    attempts = 0; // progress resets the retry budget
+    lastError = undefined;
+    if (opts.onProgress) await opts.onProgress(confirmed);
+  }
+
+  /** GET the pending rows (continue-on-error) and confirm the prefix that exists. */
+  async function verify(): Promise<void> {
+    const pending = rows.slice(confirmed, confirmed + batchSize);
+    const items: BatchItem[] = pending.map((r) => ({ method: 'GET', entity, id: r.Id, select: ['Id'] }));
+    const results = await sender.sendChunk(items, { ...send, continueOnError: true });
+    let found = 0;
+    let settled = false; // true once we know where the existing prefix ends
+    for (const r of results) {
+      if (r.outcome === 'ok') {
+        found++;
+        continue;
+      }
+      if (r.outcome === 'failed' && r.error instanceof NotFoundError) settled = true;
+      else {
+        const err = 'error' in r && r.error ? r.error : undefined;
+        // Cannot tell: report what we know and fail with the most useful error.
+        await advance(found, found);
+        if (err && !err.retryable) throw withProgress(err, confirmed);
+        throw withProgress(lastError ?? err ?? new TransientError(`Could not check which ${entity} rows exist`), confirmed);
+      }
+      break;
+    }
+    if (!settled && found < pending.length) {
+      throw withProgress(new TransientError(`Could not check which ${entity} rows exist`), confirmed);
+    }
+    if (duplicate && found === 0) {
+      // The row Creatio called a duplicate is not there: a different unique key clashed.
+      throw withProgress(duplicate, confirmed, confirmed);
+    }
+    duplicate = undefined;
+    await advance(found, found);
+  }
+
+  while (confirmed < rows.length) {
+    if (needVerify) {
+      needVerify = false;
+      await verify();
+      continue;
+    }
+    if (lastError) {
+      if (attempts >= maxAttempts) throw withProgress(lastError, confirmed);
+      const retryAfter = lastError instanceof TransientError ? lastError.retryAfterMs : undefined;
+      if (retryAfter !== undefined && retryAfter > maxRetryAfterMs) throw withProgress(lastError, confirmed);
+      await sleep(retryAfter ?? retryDelayMs * 2 ** (attempts - 1));
+    }
+
+    const chunk = rows.slice(confirmed, confirmed + batchSize);
+    const results = await sender.sendChunk(
+      chunk.map((body): BatchItem => ({ method: 'POST', entity, body })),
+      send,
+    );
+    let ok = 0;
+    let failure: { error: CreatioError; uncertain: boolean; index: number } | undefined;
+    for (const [i, r] of results.entries()) {
+      if (r.outcome === 'ok') {
+        ok++;
+        continue;
+      }
+      if (r.outcome === 'failed' && r.error instanceof DuplicateKeyError) {
+        duplicate = r.error;
+        needVerify = true;
+      } else if (r.outcome === 'failed') {
+        failure = { error: r.error, uncertain: isUncertainSub(r.error), index: i };
+      } else if (r.outcome === 'unknown') {
+        failure = { error: r.error, uncertain: true, index: i };
+      } else if (r.error) {
+        failure = { error: r.error, uncertain: false, index: i };
+      }
+      // Anything after the first non-2xx was skipped by Creatio (or must be re-sent anyway).
+      break;
+    }
+    await advance(ok, 0);
+    if (duplicate) continue;
+    if (failure) {
+      const rowIndex = confirmed; // results are a prefix, so the failing row is the next one
+      if (!failure.error.retryable) {
+        const perRow = results[failure.index]?.outcome === 'failed';
+        throw withProgress(failure.error, confirmed, perRow ? rowIndex : undefined);
+      }
+      lastError = failure.error;
+      attempts++;
+      needVerify = failure.uncertain;
+      continue;
+    }
+    if (ok === 0) {
+      // No failure reported yet nothing confirmed: responses missing. Re-send, within the budget.
+      lastError = new TransientError(`Creatio's $batch response covered none of the ${entity} rows sent`);
+      attempts++;
+      needVerify = true;
+    }
+  }
+  return { confirmed, alreadyExisted };
+}
