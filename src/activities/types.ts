@@ -1,0 +1,62 @@
+import type { EventHeader } from '../domain/events';
+import type { PendingTriggers } from '../domain/sync-plan';
+import type { SyncReason, SyncState } from '../domain/sync-state';
+
+/**
+ * Inputs and outputs of the sync activities. They cross into workflow history,
+ * so they carry IDs, sequence numbers and states only.
+ */
+export interface ConversationRef {
+  orgId: string;
+  conversationId: string;
+}
+
+export interface SyncSnapshot {
+  connected: boolean;
+  handoffOnly: boolean;
+  caseId: string | null;
+  caseNumber: string | null;
+  /** Every event up to here is written (or deliberately skipped). */
+  syncedSeq: number;
+  /** Stored with no gap up to here. */
+  contiguousSeq: number;
+  /** First page of events after syncedSeq, up to contiguousSeq. */
+  pending: EventHeader[];
+  triggers: PendingTriggers;
+}
+
+export interface WriteToCaseInput extends ConversationRef {
+  fromSeq: number;
+  toSeq: number;
+  createCase?: { trigger: 'customer_message' | 'handoff'; triggerSeq: number };
+}
+
+export interface WriteToCaseResult {
+  caseId: string;
+  caseNumber: string | null;
+  syncedSeq: number;
+  caseCreated: boolean;
+  recordsWritten: number;
+}
+
+export type ResolveOutcome = 'resolved' | 'already_resolved' | 'already_final' | 'no_status_configured';
+
+export interface RecordSyncStateInput extends ConversationRef {
+  state: SyncState;
+  reason: SyncReason | null;
+  /** Also moves the sync cursor (for events deliberately not written). */
+  syncedSeq?: number;
+}
+
+export interface SyncActivities {
+  /** Database only: what is stored, written and configured. */
+  planSync(input: ConversationRef & { limit: number }): Promise<SyncSnapshot>;
+  /** Database only: the conversation's sync state for the API and admins. */
+  recordSyncState(input: RecordSyncStateInput): Promise<void>;
+  /** Warms and checks this worker's token cache; returns only the expiry. */
+  fetchToken(input: { orgId: string }): Promise<{ expiresAt: number }>;
+  /** Creates the case if asked, then writes events [fromSeq, toSeq] as activities, in order, exactly once. */
+  writeToCase(input: WriteToCaseInput): Promise<WriteToCaseResult>;
+  /** Sets the connection's resolved status on the case. */
+  resolveCase(input: ConversationRef & { seq: number }): Promise<{ outcome: ResolveOutcome }>;
+}

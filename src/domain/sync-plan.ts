@@ -1,0 +1,72 @@
+import type { EventHeader } from './events';
+
+/**
+ * The sync decision, as a pure function: given what is stored and what is
+ * already written, what should be written next. The workflow calls it after
+ * every step; it never looks at text, only at event kinds and order.
+ */
+export interface PlanInput {
+  handoffOnly: boolean;
+  connected: boolean;
+  caseId: string | null;
+  /** Events after the cursor, contiguous and in sequence order (possibly only the first page). */
+  pending: EventHeader[];
+  /** First events of each trigger kind among ALL pending events, beyond the page. */
+  triggers: PendingTriggers;
+  /** Most events one write may carry (one Creatio $batch holds 100 records). */
+  maxEventsPerWrite: number;
+  /** Same, when the write also creates the case and its first (link) activity. */
+  maxEventsWithNewCase: number;
+}
+
+export interface PendingTriggers {
+  firstCustomerMessageSeq: number | null;
+  firstHandoffSeq: number | null;
+  firstResolveSeq: number | null;
+}
+
+export type SyncAction =
+  | { kind: 'idle' }
+  | { kind: 'disconnected' }
+  | { kind: 'write'; fromSeq: number; toSeq: number; createCase?: { trigger: 'customer_message' | 'handoff'; triggerSeq: number } }
+  | { kind: 'resolve'; seq: number }
+  /** The conversation was resolved before anything warranted a case. */
+  | { kind: 'close_without_case'; seq: number };
+
+export function planNextStep(input: PlanInput): SyncAction {
+  if (!input.connected) return { kind: 'disconnected' };
+  const pending = input.pending;
+  if (pending.length === 0) return { kind: 'idle' };
+
+  const resolveIdx = pending.findIndex((e) => e.type === 'resolve');
+  // Everything before the first resolve can be written; the resolve comes after it.
+  const writable = resolveIdx === -1 ? pending : pending.slice(0, resolveIdx);
+
+  if (input.caseId === null) {
+    const { firstCustomerMessageSeq: customer, firstHandoffSeq: handoff, firstResolveSeq: resolve } = input.triggers;
+    const trigger = input.handoffOnly ? handoff : minSeq(customer, handoff);
+    if (trigger !== null && (resolve === null || trigger < resolve) && writable.length > 0) {
+      return {
+        kind: 'write',
+        fromSeq: writable[0]!.seq,
+        toSeq: writable[Math.min(writable.length, input.maxEventsWithNewCase) - 1]!.seq,
+        createCase: { trigger: trigger === handoff ? 'handoff' : 'customer_message', triggerSeq: trigger },
+      };
+    }
+    if (resolve !== null) return { kind: 'close_without_case', seq: resolve };
+    return { kind: 'idle' };
+  }
+
+  if (writable.length === 0) return { kind: 'resolve', seq: pending[0]!.seq };
+  return {
+    kind: 'write',
+    fromSeq: writable[0]!.seq,
+    toSeq: writable[Math.min(writable.length, input.maxEventsPerWrite) - 1]!.seq,
+  };
+}
+
+function minSeq(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Math.min(a, b);
+}

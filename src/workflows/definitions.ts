@@ -1,0 +1,45 @@
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { SyncReason, SyncState } from '../domain/sync-state';
+
+/** New events are stored up to this contiguous sequence number. */
+export const eventsAvailableSignal = defineSignal<[{ upTo: number }]>('eventsAvailable');
+/** The org's connection settings changed: retry now instead of waiting out a backoff. */
+export const connectionChangedSignal = defineSignal('connectionChanged');
+
+export interface SyncStatus {
+  orgId: string;
+  conversationId: string;
+  state: SyncState;
+  reason: SyncReason | null;
+  caseId: string | null;
+  caseNumber: string | null;
+  syncedSeq: number;
+  knownSeq: number;
+  /** Consecutive failed attempts of the current step. */
+  failures: number;
+}
+export const syncStatusQuery = defineQuery<SyncStatus>('syncStatus');
+
+/** Timings are inputs (not constants) so tests can shorten them. */
+export interface SyncTimings {
+  /** Workflow finishes after this long with nothing to do (a new event starts a new run). */
+  idleTimeoutMs: number;
+  /** needs_attention re-checks on its own this often. */
+  recheckMs: number;
+  /** Longest wait between retries while Creatio is unavailable. */
+  maxRetryWaitMs: number;
+}
+
+export const DEFAULT_TIMINGS: SyncTimings = {
+  idleTimeoutMs: 7 * 24 * 3600_000,
+  recheckMs: 15 * 60_000,
+  maxRetryWaitMs: 5 * 60_000,
+};
+
+export interface ConversationSyncInput {
+  orgId: string;
+  conversationId: string;
+  timings?: Partial<SyncTimings>;
+  /** Carried over continue-as-new. */
+  carried?: { knownSeq: number; tokenChecked: boolean };
+}

@@ -1,0 +1,2 @@
+// Everything the worker's workflow bundle exports (workflowsPath points here).
+export { conversationSync } from './conversation-sync';
