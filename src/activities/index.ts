@@ -1,0 +1,20 @@
+import type { ActivityDeps } from './deps';
+import { resolveCase } from './resolve-case';
+import { planSync, recordSyncState } from './sync-state';
+import type { SyncActivities } from './types';
+import { withCreatio } from './with-creatio';
+import { writeToCase } from './write-to-case';
+
+export type { ActivityDeps } from './deps';
+export type { SyncActivities } from './types';
+
+/** The sync activities, bound to their dependencies (one set per worker process). */
+export function createActivities(deps: ActivityDeps): SyncActivities {
+  return {
+    planSync: (input) => planSync(deps.pool, input),
+    recordSyncState: (input) => recordSyncState(deps.pool, input),
+    fetchToken: ({ orgId }) => withCreatio(deps, orgId, ({ client }) => client.getToken()),
+    writeToCase: (input) => writeToCase(deps, input),
+    resolveCase: (input) => resolveCase(deps, input),
+  };
+}

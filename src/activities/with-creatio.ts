@@ -1,0 +1,39 @@
+import { log } from '@temporalio/activity';
+import { isCreatioError, type CreatioError } from '../creatio';
+import { markActive, markNeedsAttention } from '../store/connections-repo';
+import type { ConnectedOrg } from '../sync/creatio-connections';
+import type { ActivityDeps } from './deps';
+import { notConnected, toActivityFailure } from './failures';
+
+/** Errors that are about the connection as a whole, not about one record. */
+function isConnectionProblem(err: CreatioError): boolean {
+  return err.kind === 'credentials_rejected' || err.kind === 'permission_denied' || err.kind === 'configuration';
+}
+
+/**
+ * Runs `fn` with the org's Creatio client. Keeps the connection's health in
+ * step: the first conversation to hit a credentials/permission/configuration
+ * problem flips the connection to needs_attention (once, not once per
+ * conversation), and the first success afterwards flips it back.
+ */
+export async function withCreatio<T>(deps: ActivityDeps, orgId: string, fn: (conn: ConnectedOrg) => Promise<T>): Promise<T> {
+  const conn = await deps.connections.forOrg(orgId);
+  if (!conn) throw notConnected();
+  const version = conn.record.credentialsVersion;
+  try {
+    const result = await fn(conn);
+    if (conn.record.status === 'needs_attention' && (await markActive(deps.pool, orgId, version))) {
+      log.info('Creatio connection works again', { orgId });
+      await deps.health?.restored(orgId);
+    }
+    return result;
+  } catch (err) {
+    if (isCreatioError(err) && isConnectionProblem(err)) {
+      if (await markNeedsAttention(deps.pool, orgId, err.kind, err.message, version)) {
+        log.warn('Creatio connection needs attention', { orgId, reason: err.kind });
+        await deps.health?.needsAttention(orgId, err.kind);
+      }
+    }
+    throw toActivityFailure(err);
+  }
+}
