@@ -247,9 +247,18 @@ const SANITIZE_OPTIONS: sanitize.IOptions = {
  * it is idempotent: sanitising the output again changes nothing.
  */
 export function sanitizeHtml(html: string): string {
-  const input = normalizeNewlines(cleanText(html));
-  // Control characters can also arrive as entities (&#1;), hence cleaning twice.
-  return cleanText(sanitize(input, SANITIZE_OPTIONS)).trim();
+  let out = normalizeNewlines(cleanText(html));
+  // One pass keeps the sender's nesting even where HTML forbids it ("<p>a<p>b"
+  // inside an inline element comes out as a <p> within a <p>); parsing that
+  // output again applies HTML's implied closes. Repeat until nothing changes
+  // (two passes in practice) so the result is stable and idempotent.
+  for (let pass = 0; pass < 4; pass++) {
+    // Control characters can also arrive as entities (&#1;), hence cleaning after each pass.
+    const next = cleanText(sanitize(out, SANITIZE_OPTIONS)).trim();
+    if (next === out) break;
+    out = next;
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------
@@ -281,7 +290,7 @@ function preserveSpaces(escapedLine: string): string {
 /**
  * Turns plain text into HTML that displays the same text:
  * - & < > " ' are escaped, so "a < b" shows literally and is never markup;
- * - \r\n and \r count as \n; one or more blank (or whitespace-only) lines
+ * - \r\n and \r count as \n; one or more blank (empty or whitespace-only) lines
  *   separate paragraphs (<p>…</p>), a single newline becomes <br>; blank lines
  *   at the start and end are dropped and several blank lines in a row read as
  *   one paragraph break;
@@ -295,8 +304,9 @@ function preserveSpaces(escapedLine: string): string {
 export function plainTextToHtml(text: string): string {
   const normalized = normalizeNewlines(cleanText(text));
   const paragraphs = normalized
-    .split(/\n[ \t]*(?:\n[ \t]*)+/)
-    .map((p) => p.replace(/^(?:[ \t]*\n)+/, '').replace(/(?:\n[ \t]*)+$/, ''))
+    // Blank (whitespace-only) lines end a paragraph; the next line keeps its indentation.
+    .split(/\n(?:[^\S\n]*\n)+/u)
+    .map((p) => p.replace(/^(?:[^\S\n]*\n)+/u, '').replace(/(?:\n[^\S\n]*)+$/u, ''))
     .filter((p) => p.trim() !== '');
   return paragraphs
     .map((p) => {
