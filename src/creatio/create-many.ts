@@ -105,51 +105,57 @@ export async function createMany(
     if (opts.onProgress) await opts.onProgress(confirmed);
   }
 
-  /** GET the pending rows (continue-on-error) and confirm the prefix that exists. */
-  async function verify(): Promise<void> {
+  /**
+   * GET the pending rows (continue-on-error) and confirm the prefix that exists.
+   * Returns a retryable error when it could not tell; throws non-retryable ones.
+   */
+  async function verify(): Promise<CreatioError | undefined> {
     const pending = rows.slice(confirmed, confirmed + batchSize);
     const items: BatchItem[] = pending.map((r) => ({ method: 'GET', entity, id: r.Id, select: ['Id'] }));
     const results = await sender.sendChunk(items, { ...send, continueOnError: true });
     let found = 0;
-    let settled = false; // true once we know where the existing prefix ends
+    let unclear: CreatioError | undefined;
     for (const r of results) {
       if (r.outcome === 'ok') {
         found++;
         continue;
       }
-      if (r.outcome === 'failed' && r.error instanceof NotFoundError) settled = true;
-      else {
-        const err = 'error' in r && r.error ? r.error : undefined;
-        // Cannot tell: report what we know and fail with the most useful error.
-        await advance(found, found);
-        if (err && !err.retryable) throw withProgress(err, confirmed);
-        throw withProgress(lastError ?? err ?? new TransientError(`Could not check which ${entity} rows exist`), confirmed);
-      }
+      if (r.outcome === 'failed' && r.error instanceof NotFoundError) break; // the existing prefix ends here
+      unclear = ('error' in r ? r.error : undefined) ?? new TransientError(`Could not check which ${entity} rows exist`);
       break;
     }
-    if (!settled && found < pending.length) {
-      throw withProgress(new TransientError(`Could not check which ${entity} rows exist`), confirmed);
-    }
-    if (duplicate && found === 0) {
+    if (duplicate && found === 0 && !unclear) {
       // The row Creatio called a duplicate is not there: a different unique key clashed.
       throw withProgress(duplicate, confirmed, confirmed);
     }
-    duplicate = undefined;
+    if (found > 0) duplicate = undefined;
     await advance(found, found);
+    if (unclear && !unclear.retryable) throw withProgress(unclear, confirmed);
+    return unclear;
   }
 
+  let justVerified = false;
   while (confirmed < rows.length) {
-    if (needVerify) {
-      needVerify = false;
-      await verify();
-      continue;
-    }
-    if (lastError) {
-      if (attempts >= maxAttempts) throw withProgress(lastError, confirmed);
+    if (lastError && !justVerified) {
       const retryAfter = lastError instanceof TransientError ? lastError.retryAfterMs : undefined;
-      if (retryAfter !== undefined && retryAfter > maxRetryAfterMs) throw withProgress(lastError, confirmed);
+      if (attempts >= maxAttempts || (retryAfter !== undefined && retryAfter > maxRetryAfterMs)) {
+        // Rows past `confirmed` may exist (uncertain); the caller's next attempt uses verifyExisting.
+        throw withProgress(lastError, confirmed);
+      }
       await sleep(retryAfter ?? retryDelayMs * 2 ** (attempts - 1));
     }
+    if (needVerify) {
+      const unclear = await verify();
+      if (unclear) {
+        lastError = unclear;
+        attempts++;
+      } else {
+        needVerify = false;
+        justVerified = true; // we just waited and checked: post straight away
+      }
+      continue;
+    }
+    justVerified = false;
 
     const chunk = rows.slice(confirmed, confirmed + batchSize);
     const results = await sender.sendChunk(
@@ -157,8 +163,8 @@ export async function createMany(
       send,
     );
     let ok = 0;
-    let failure: { error: CreatioError; uncertain: boolean; index: number } | undefined;
-    for (const [i, r] of results.entries()) {
+    let failure: { error: CreatioError; uncertain: boolean; perRow: boolean } | undefined;
+    for (const r of results) {
       if (r.outcome === 'ok') {
         ok++;
         continue;
@@ -167,11 +173,11 @@ export async function createMany(
         duplicate = r.error;
         needVerify = true;
       } else if (r.outcome === 'failed') {
-        failure = { error: r.error, uncertain: isUncertainSub(r.error), index: i };
+        failure = { error: r.error, uncertain: isUncertainSub(r.error), perRow: true };
       } else if (r.outcome === 'unknown') {
-        failure = { error: r.error, uncertain: true, index: i };
+        failure = { error: r.error, uncertain: true, perRow: false };
       } else if (r.error) {
-        failure = { error: r.error, uncertain: false, index: i };
+        failure = { error: r.error, uncertain: false, perRow: false };
       }
       // Anything after the first non-2xx was skipped by Creatio (or must be re-sent anyway).
       break;
@@ -179,18 +185,15 @@ export async function createMany(
     await advance(ok, 0);
     if (duplicate) continue;
     if (failure) {
-      const rowIndex = confirmed; // results are a prefix, so the failing row is the next one
-      if (!failure.error.retryable) {
-        const perRow = results[failure.index]?.outcome === 'failed';
-        throw withProgress(failure.error, confirmed, perRow ? rowIndex : undefined);
-      }
+      // Sub-responses form a prefix, so a failing row is rows[confirmed].
+      if (!failure.error.retryable) throw withProgress(failure.error, confirmed, failure.perRow ? confirmed : undefined);
       lastError = failure.error;
       attempts++;
       needVerify = failure.uncertain;
       continue;
     }
     if (ok === 0) {
-      // No failure reported yet nothing confirmed: responses missing. Re-send, within the budget.
+      // No failure reported yet nothing confirmed: responses missing. Check, then re-send within the budget.
       lastError = new TransientError(`Creatio's $batch response covered none of the ${entity} rows sent`);
       attempts++;
       needVerify = true;

@@ -65,3 +65,5 @@ export const ContactType = {
 export const SUPERVISOR_CONTACT_ID = '410006e1-ca4e-4502-a9ec-e54d922d2c00';
 /** SysAdminUnit role "1st-line support", stock CaseGroupDef. */
 export const FIRST_LINE_SUPPORT_GROUP_ID = 'b5d51a2d-c0dd-477b-b2aa-58034367ba26';
+/** SysAdminUnit "All employees" (organisation), target of stock default settings. */
+export const ALL_EMPLOYEES_ROLE_ID = 'a29a3ba5-4b0d-de11-9a51-005056c00008';
