@@ -142,6 +142,8 @@ export function parseRetryAfter(value: string | undefined, now: number = Date.no
   const v = value.trim();
   if (v === '') return undefined;
   if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000);
+  // HTTP dates name a month ("Sun, 06 Nov 1994 08:49:37 GMT"); Date.parse would also take "-5" as a year.
+  if (!/[A-Za-z]{3}/.test(v)) return undefined;
   const date = Date.parse(v);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - now);
