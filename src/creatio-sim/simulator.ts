@@ -1,0 +1,105 @@
+/**
+ * startCreatioSimulator: binds the HTTP server, builds the state and returns the
+ * in-process control surface (CreatioSimulator).
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { ControlApi } from './control';
+import { SimulatorCore, resolveOptions, type SimUrls } from './core';
+import { SimulatorHttpHandler } from './server';
+import type { CreatioSimulator, SimClientSpec, SimulatorOptions } from './types';
+
+function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+export function defaultClientSpec(): SimClientSpec {
+  return {
+    clientId: randomBytes(16).toString('hex').toUpperCase(),
+    clientSecret: randomBytes(32).toString('hex'),
+    name: 'Integration app user',
+  };
+}
+
+export async function startCreatioSimulator(options: SimulatorOptions = {}): Promise<CreatioSimulator> {
+  const opts = resolveOptions(options);
+  let handler: SimulatorHttpHandler | undefined;
+  const server = createServer((req, res) => {
+    if (handler) handler.handle(req, res);
+    else res.socket?.destroy();
+  });
+  // Keep-alive sockets would otherwise hold close() open.
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  const address = await listen(server, opts.port, opts.host);
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+  const urls: SimUrls = { url, tokenUrl: `${url}/connect/token`, odataUrl: `${url}${opts.odataBasePath}` };
+  const core = new SimulatorCore(opts, urls, options.clients ?? [defaultClientSpec()]);
+
+  let closing: Promise<void> | undefined;
+  const sim: CreatioSimulator = {
+    url: urls.url,
+    tokenUrl: urls.tokenUrl,
+    odataUrl: urls.odataUrl,
+    get clients() {
+      return core.identity.list();
+    },
+    get agentContactId() {
+      return core.agentContactId;
+    },
+    addClient: (spec) => core.addClient(spec),
+    setClientSecret: (clientId, secret) => void (core.identity.client(clientId).clientSecret = secret),
+    setClientActive: (clientId, active) => void (core.identity.client(clientId).active = active),
+    setPermissions: (clientId, permissions) => void (core.identity.client(clientId).permissions = { ...permissions }),
+    revokeTokens: (clientId) => core.identity.revoke(clientId),
+    expireTokens: (clientId) => core.identity.expire(clientId),
+    injectFaults: (rule) => core.faults.add(rule),
+    removeFault: (id) => core.faults.remove(id),
+    clearFaults: () => core.faults.clear(),
+    faults: () => core.faults.list(),
+    faultCounts: () => core.faults.counters(),
+    records: (entity) => core.records(entity),
+    getRecord: (entity, id) => core.format(entity, id),
+    insertRecord: (entity, row, o) => core.insertRecord(entity, row, o?.asUserContactId),
+    updateRecord: (entity, id, patch, o) => core.updateRecord(entity, id, patch, o?.asUserContactId),
+    deleteRecord: (entity, id, o) => core.deleteRecord(entity, id, o?.dependents, o?.asUserContactId),
+    requestLog: () => core.recorder.entries(),
+    requestCounts: () => core.recorder.countsByKind(),
+    resetCounts: () => {
+      core.recorder.reset();
+      core.faults.resetCounters();
+    },
+    onRecordChange: (listener) => core.onRecordChange(listener),
+    close: () => {
+      closing ??= new Promise<void>((resolve) => {
+        handler?.shutdown();
+        server.close(() => resolve());
+        for (const s of sockets) s.destroy();
+      });
+      return closing;
+    },
+  };
+
+  const describe = (): Record<string, unknown> => ({
+    url: urls.url,
+    tokenUrl: urls.tokenUrl,
+    odataUrl: urls.odataUrl,
+    options: { ...opts, controlToken: opts.controlToken === undefined ? undefined : '(set)' },
+    clients: core.identity.list(),
+    agentContactId: core.agentContactId,
+  });
+  const control = opts.controlApi ? new ControlApi(sim, describe, opts.controlToken) : undefined;
+  handler = new SimulatorHttpHandler(core, control);
+  return sim;
+}
