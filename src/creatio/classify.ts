@@ -39,6 +39,7 @@ export interface ErrorContext {
 }
 
 const FK_TEXT = /\b23503\b|foreign key/i;
+const STILL_REFERENCED_TEXT = /still referenced|update or delete on table|The DELETE statement conflicted/i;
 const DUPLICATE_TEXT = /\b23505\b|duplicate key|Violation of (PRIMARY KEY|UNIQUE KEY) constraint/i;
 const TOO_LONG_TEXT = /value too long|\b22001\b|would be truncated/i;
 const MAX_CREATIO_MESSAGE = 300;
@@ -142,6 +143,13 @@ function target(ctx: ErrorContext): string {
 function databaseError(ctx: ErrorContext): CreatioError | undefined {
   const text = ctx.envelope.fullText;
   const verb = OPERATION_VERB[ctx.operation];
+  if (FK_TEXT.test(text) && (ctx.operation === 'delete' || STILL_REFERENCED_TEXT.test(text))) {
+    // The FK points the other way: other records reference the one being deleted.
+    return new ValidationError(
+      `Creatio refused to delete ${target(ctx)}: other records still reference it (foreign key)`,
+      ctx.status,
+    );
+  }
   if (FK_TEXT.test(text)) {
     const { column, candidates } = inferForeignKeyColumn(text, ctx.sentBody);
     const which = column

@@ -229,6 +229,17 @@ describe('Creatio client', () => {
         expect: (e) => expect(e).toMatchObject({ kind: 'invalid_lookup', column: 'OwnerId', status: 400 }),
       },
       {
+        name: '500 foreign key on a delete (record still referenced) → ValidationError, not an invalid lookup',
+        reply: (res) =>
+          odataError(res, 500, `23503: update or delete on table "Case" violates foreign key constraint "FKx1" on table "Activity" Key ("Id")=(${CASE_ID}) is still referenced from table "Activity".`),
+        call: 'delete',
+        expect: (e) => {
+          expect(e).toBeInstanceOf(ValidationError);
+          expect(e).not.toBeInstanceOf(InvalidLookupError);
+          expect(e.message).toMatch(/still reference/);
+        },
+      },
+      {
         name: '500 value too long → ValidationError without echoing the value',
         reply: (res) => odataError(res, 500, `22001: value too long for type character varying(250) Truncated value: '${SECRET_TEXT}'`),
         call: 'update',
