@@ -29,6 +29,8 @@ export const SIM_IDS = {
   secondLineSupportGroup: '2233d481-7896-4426-b8de-9e4a5aec61ea',
   supervisorUser: '5997926f-a87e-4690-80e8-5ec96ca462a4',
   ourCompanyAccount: 'b10d7b21-25d8-4bf4-9b4c-2303b5947ff7',
+  /** System-user contact of the standalone simulator's demo client. */
+  demoClientUserContact: 'a97653a1-4102-40c4-8b30-dd7ba2b03eb1',
 } as const;
 
 /** SysAdminUnitTypeValue (creatio-api.md 3.7). */

@@ -126,7 +126,7 @@ export class IdentityService {
         iss: this.issuer,
         nbf: Math.floor(issuedAt / 1000),
         iat: Math.floor(issuedAt / 1000),
-        exp: Math.ceil(expiresAt / 1000),
+        exp: Math.floor(expiresAt / 1000),
         aud: this.issuer,
         scope: [this.scope],
         client_id: client.clientId,
