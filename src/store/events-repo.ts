@@ -18,6 +18,8 @@ export interface AppendResult {
   /** Highest seq with no gap below it: what the workflow may sync up to. */
   contiguousSeq: number;
   lastSeq: number;
+  /** Highest seq already signalled to the workflow before this call. */
+  signalledSeq: number;
 }
 
 /** Two different events claim one sequence number, or one event ID comes back with other content. */
@@ -39,14 +41,14 @@ export async function appendEvents(
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    const conv = await client.query<{ last_seq: number; contiguous_seq: number }>(
+    const conv = await client.query<{ last_seq: number; contiguous_seq: number; signalled_seq: number }>(
       `INSERT INTO conversations (org_id, conversation_id, customer)
        VALUES ($1, $2, $3)
        ON CONFLICT (org_id, conversation_id)
        DO UPDATE SET customer = CASE WHEN $3::jsonb IS NULL THEN conversations.customer
                                      ELSE COALESCE(conversations.customer, '{}'::jsonb) || $3::jsonb END,
                      updated_at = now()
-       RETURNING last_seq, contiguous_seq`,
+       RETURNING last_seq, contiguous_seq, signalled_seq`,
       [orgId, conversationId, customer && Object.keys(customer).length > 0 ? JSON.stringify(customer) : null],
     );
     let lastSeq = conv.rows[0]!.last_seq;
@@ -83,7 +85,7 @@ export async function appendEvents(
       [orgId, conversationId, lastSeq, contiguousSeq],
     );
     await client.query('COMMIT');
-    return { events: results, contiguousSeq, lastSeq };
+    return { events: results, contiguousSeq, lastSeq, signalledSeq: conv.rows[0]!.signalled_seq };
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;

@@ -1,0 +1,35 @@
+import type { Pool } from 'pg';
+import type { SignalTarget } from '../client/conversation-signals';
+import { signalEventsAvailable } from '../client/conversation-signals';
+import type { Customer } from '../domain/events';
+import { markSignalled } from '../store/conversations-repo';
+import { conversationWorkflowId } from '../workflows/ids';
+import { appendEvents, type AppendResult, type IncomingEvent } from '../store/events-repo';
+
+export type IngestResult = AppendResult & { workflowId: string; signalled: boolean; signalError?: unknown };
+
+/**
+ * Store first, then signal: once the events are committed nothing is lost,
+ * even if Temporal is unreachable (the recovery loop signals later).
+ */
+export async function ingestEvents(
+  pool: Pool,
+  signals: SignalTarget,
+  orgId: string,
+  conversationId: string,
+  events: IncomingEvent[],
+  customer: Customer | undefined,
+): Promise<IngestResult> {
+  const stored = await appendEvents(pool, orgId, conversationId, events, customer);
+  const workflowId = conversationWorkflowId(orgId, conversationId);
+  // Nothing new to sync (duplicates, or only events beyond a gap): no signal,
+  // so a replayed event never wakes or restarts a finished conversation.
+  if (stored.contiguousSeq <= stored.signalledSeq) return { ...stored, workflowId, signalled: true };
+  try {
+    await signalEventsAvailable(signals, orgId, conversationId, stored.contiguousSeq);
+    await markSignalled(pool, orgId, conversationId, stored.contiguousSeq);
+    return { ...stored, workflowId, signalled: true };
+  } catch (signalError) {
+    return { ...stored, workflowId, signalled: false, signalError };
+  }
+}

@@ -1,0 +1,150 @@
+import { z } from 'zod';
+
+/**
+ * Request bodies of the public API. Strict: unknown fields are errors, so a
+ * misspelt field is reported instead of silently dropped.
+ */
+export const IdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9._:-]{1,128}$/, 'use 1 to 128 letters, digits, ".", "_", ":" or "-"');
+
+const EventIdSchema = z.string().min(1).max(200);
+const GuidSchema = z
+  .string()
+  .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'must be a GUID like 3e7f420c-f46b-1410-fc9a-0050ba5d6c38')
+  .transform((s) => s.toLowerCase());
+
+/** Timestamps must say their zone: a bare local time would be guessed, and guesses reorder transcripts. */
+export const TimestampSchema = z
+  .string()
+  .refine((s) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i.test(s) && !Number.isNaN(Date.parse(s)), {
+    message: 'must be an ISO 8601 timestamp with a time zone, e.g. 2026-12-03T10:15:00Z or 2026-12-03T11:15:00+01:00',
+  })
+  .transform((s) => new Date(s).toISOString());
+
+export const CustomerSchema = z
+  .object({
+    name: z.string().trim().min(1).max(500).optional(),
+    email: z.string().trim().email().max(320).optional(),
+    phone: z.string().trim().min(1).max(64).optional(),
+  })
+  .strict();
+
+const AttachmentSchema = z
+  .object({
+    name: z.string().min(1).max(500),
+    url: z.string().url().max(2000).optional(),
+    contentType: z.string().max(200).optional(),
+    sizeBytes: z.number().int().nonnegative().optional(),
+  })
+  .strict();
+
+const base = {
+  eventId: EventIdSchema,
+  seq: z.number().int().positive().max(2_000_000_000).optional(),
+  customer: CustomerSchema.optional(),
+};
+
+const MessageSchema = z
+  .object({
+    type: z.literal('message'),
+    ...base,
+    role: z.enum(['customer', 'ai', 'agent', 'system']),
+    text: z.string().max(1_000_000).optional(),
+    html: z.string().max(2_000_000).optional(),
+    sentAt: TimestampSchema,
+    channel: z.string().trim().min(1).max(50).optional(),
+    senderName: z.string().trim().min(1).max(200).optional(),
+    attachments: z.array(AttachmentSchema).max(50).optional(),
+  })
+  .strict()
+  .refine((m) => (m.text ?? '').trim() !== '' || (m.html ?? '').trim() !== '' || (m.attachments?.length ?? 0) > 0, {
+    message: 'a message needs text, html or attachments',
+    path: ['text'],
+  });
+
+const AiFieldValueSchema = z.union([z.string().max(10_000), z.number(), z.boolean(), z.null()]);
+
+const HandoffSchema = z
+  .object({
+    type: z.literal('handoff'),
+    ...base,
+    summary: z.string().max(20_000).optional(),
+    language: z.string().trim().min(1).max(35).optional(),
+    sentiment: z.string().trim().min(1).max(50).optional(),
+    reason: z.string().trim().min(1).max(1000).optional(),
+    aiFields: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,99}$/, 'must be a Creatio column name'), AiFieldValueSchema).optional(),
+    occurredAt: TimestampSchema.optional(),
+  })
+  .strict();
+
+const ResolveSchema = z
+  .object({
+    type: z.literal('resolve'),
+    ...base,
+    occurredAt: TimestampSchema.optional(),
+  })
+  .strict();
+
+export const EventInputSchema = z.union([MessageSchema, HandoffSchema, ResolveSchema]);
+export type EventInput = z.infer<typeof EventInputSchema>;
+
+const EventListSchema = z.array(EventInputSchema).min(1, 'send at least one event').max(500, 'send at most 500 events per request');
+
+/** One event, a list, or {"events": [...]}. */
+export const EventsBodySchema = z.union([
+  EventListSchema,
+  z.object({ events: EventListSchema }).strict().transform((b) => b.events),
+  EventInputSchema.transform((e) => [e]),
+]);
+
+export const ConnectionBodySchema = z
+  .object({
+    instanceUrl: z.string().trim().min(1).max(2000),
+    tokenUrl: z.string().trim().min(1).max(2000).nullish(),
+    odataBasePath: z.enum(['/0/odata', '/odata']).optional(),
+    clientId: z.string().trim().min(1).max(500),
+    clientSecret: z.string().trim().min(1).max(2000).optional(),
+    ownerId: GuidSchema.nullish(),
+    groupId: GuidSchema.nullish(),
+    resolvedStatusId: GuidSchema.nullish(),
+    handoffOnly: z.boolean().optional(),
+  })
+  .strict();
+export type ConnectionBody = z.infer<typeof ConnectionBodySchema>;
+
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
+/** zod issues as "events[0].sentAt: message" pairs a client can show. */
+export function fieldIssues(error: z.ZodError): FieldIssue[] {
+  const seen = new Set<string>();
+  const out: FieldIssue[] = [];
+  const visit = (issues: z.ZodIssue[]) => {
+    for (const issue of issues) {
+      if (issue.code === 'invalid_union') {
+        // Report the branch that got furthest rather than "invalid input".
+        const branches = issue.unionErrors.map((e) => e.issues).sort((a, b) => depth(b) - depth(a));
+        if (branches[0]) visit(branches[0]);
+        continue;
+      }
+      const path = formatPath(issue.path);
+      const key = `${path}|${issue.message}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push({ path, message: issue.message });
+    }
+  };
+  visit(error.issues);
+  return out;
+}
+
+function depth(issues: z.ZodIssue[]): number {
+  return Math.max(0, ...issues.map((i) => i.path.length + (i.code === 'invalid_literal' ? -10 : 0)));
+}
+
+function formatPath(path: Array<string | number>): string {
+  return path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '') || '(body)';
+}

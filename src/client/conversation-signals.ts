@@ -1,0 +1,52 @@
+import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/common';
+import { connectionChangedSignal, eventsAvailableSignal, type SyncTimings } from '../workflows/definitions';
+import { conversationWorkflowId } from '../workflows/ids';
+import { OrgIdAttr } from '../workflows/search-attributes';
+import type { conversationSync } from '../workflows/conversation-sync';
+
+export interface SignalTarget {
+  client: Client;
+  taskQueue: string;
+  timings?: Partial<SyncTimings>;
+  /** How long one call to Temporal may take before we call it unreachable. */
+  deadlineMs?: number;
+}
+
+/**
+ * Tells the conversation's workflow that events are stored up to `upTo`,
+ * starting the workflow if it is not running (signal-with-start).
+ */
+export async function signalEventsAvailable(
+  target: SignalTarget,
+  orgId: string,
+  conversationId: string,
+  upTo: number,
+): Promise<string> {
+  const workflowId = conversationWorkflowId(orgId, conversationId);
+  await target.client.connection.withDeadline(Date.now() + (target.deadlineMs ?? 10_000), () =>
+    target.client.workflow.signalWithStart<typeof conversationSync, [{ upTo: number }]>('conversationSync', {
+      workflowId,
+      taskQueue: target.taskQueue,
+      args: [{ orgId, conversationId, timings: target.timings }],
+      signal: eventsAvailableSignal,
+      signalArgs: [{ upTo }],
+      typedSearchAttributes: [{ key: OrgIdAttr, value: orgId }],
+      staticSummary: `Creatio sync of conversation ${conversationId} (org ${orgId})`,
+    }),
+  );
+  return workflowId;
+}
+
+/** Wakes a running conversation workflow after its org's connection changed; a finished one is left alone. */
+export async function signalConnectionChanged(target: SignalTarget, orgId: string, conversationId: string): Promise<boolean> {
+  try {
+    await target.client.connection.withDeadline(Date.now() + (target.deadlineMs ?? 10_000), () =>
+      target.client.workflow.getHandle(conversationWorkflowId(orgId, conversationId)).signal(connectionChangedSignal),
+    );
+    return true;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
+    throw err;
+  }
+}

@@ -1,0 +1,121 @@
+import { NativeConnection, type Worker, type WorkerOptions } from '@temporalio/worker';
+import type { Logger } from 'pino';
+import type { Pool } from 'pg';
+import type { ConnectionHealthListener } from '../activities/deps';
+import { buildApi } from '../api/server';
+import { startSignalRecovery } from '../api/signal-recovery';
+import { createTemporalClient } from '../client/temporal-client';
+import type { Config } from '../config';
+import type { RequestEvent } from '../creatio';
+import type { SecretBox } from '../security/secret-box';
+import { CreatioConnections } from '../sync/creatio-connections';
+import { installTemporalRuntime } from '../temporal/runtime';
+import { ensureSearchAttributes } from '../temporal/search-attributes';
+import { createSyncWorker } from '../worker/create-worker';
+import type { SyncTimings } from '../workflows/definitions';
+
+/**
+ * Assembles the service from its parts: the worker (workflows + activities)
+ * and/or the HTTP API, on a given database and Temporal server. `npm start`,
+ * the separate worker/API processes, the demo, benchmarks and the
+ * integration tests all run this same assembly.
+ */
+export interface AppOptions {
+  cfg: Config;
+  pool: Pool;
+  logger: Logger;
+  secrets: SecretBox;
+  apiToken: string;
+  temporalAddress: string;
+  runWorker: boolean;
+  runApi: boolean;
+  /** Register search attributes through the operator API (servers we did not start). */
+  registerSearchAttributes?: boolean;
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  timings?: Partial<SyncTimings>;
+  health?: ConnectionHealthListener;
+  onCreatioRequest?: (orgId: string, event: RequestEvent) => void;
+}
+
+export interface RunningApp {
+  apiUrl?: string;
+  worker?: Worker;
+  connections?: CreatioConnections;
+  stop(): Promise<void>;
+}
+
+export async function startApp(o: AppOptions): Promise<RunningApp> {
+  const { cfg, logger } = o;
+  installTemporalRuntime(logger);
+  const stops: Array<() => Promise<void>> = [];
+  const running: RunningApp = {
+    stop: async () => {
+      for (const stop of stops.reverse()) await stop().catch((err: unknown) => logger.error({ err }, 'shutdown step failed'));
+    },
+  };
+
+  try {
+    if (o.runWorker) {
+      const connection = await NativeConnection.connect({ address: o.temporalAddress });
+      stops.push(() => connection.close());
+      if (o.registerSearchAttributes) {
+        const { connection: clientConnection } = createTemporalClient({ address: o.temporalAddress, namespace: cfg.TEMPORAL_NAMESPACE });
+        await ensureSearchAttributes(clientConnection, cfg.TEMPORAL_NAMESPACE);
+        await clientConnection.close();
+      }
+      const connections = new CreatioConnections(o.pool, o.secrets, {
+        timeoutMs: cfg.CREATIO_REQUEST_TIMEOUT_MS,
+        maxConcurrency: cfg.CREATIO_MAX_CONCURRENCY,
+        onRequest: o.onCreatioRequest,
+      });
+      const worker = await createSyncWorker({
+        connection,
+        namespace: cfg.TEMPORAL_NAMESPACE,
+        taskQueue: cfg.TEMPORAL_TASK_QUEUE,
+        deps: {
+          pool: o.pool,
+          connections,
+          sessionLinkTemplate: cfg.SESSION_LINK_TEMPLATE,
+          activityTextMax: cfg.ACTIVITY_TEXT_MAX,
+          health: o.health,
+        },
+        workflowBundle: o.workflowBundle,
+        maxCachedWorkflows: cfg.WORKER_MAX_CACHED_WORKFLOWS,
+        shutdownGraceTimeMs: cfg.WORKER_SHUTDOWN_GRACE_MS,
+      });
+      const runPromise = worker.run();
+      runPromise.catch((err: unknown) => logger.fatal({ err }, 'worker stopped with an error'));
+      stops.push(async () => {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await runPromise.catch(() => undefined);
+      });
+      running.worker = worker;
+      running.connections = connections;
+    }
+
+    if (o.runApi) {
+      const { client, connection } = createTemporalClient({ address: o.temporalAddress, namespace: cfg.TEMPORAL_NAMESPACE });
+      stops.push(() => connection.close());
+      const signals = { client, taskQueue: cfg.TEMPORAL_TASK_QUEUE, timings: o.timings };
+      const app = buildApi({
+        pool: o.pool,
+        signals,
+        secrets: o.secrets,
+        logger: logger.child({ component: 'api' }),
+        apiToken: o.apiToken,
+        bodyLimit: cfg.API_BODY_LIMIT,
+        temporalReachable: async () => {
+          await connection.withDeadline(Date.now() + 2000, () => connection.workflowService.getSystemInfo({}));
+          return true;
+        },
+      });
+      running.apiUrl = await app.listen({ host: cfg.API_HOST, port: cfg.API_PORT });
+      stops.push(() => app.close());
+      stops.push(startSignalRecovery(o.pool, signals, logger, cfg.SIGNAL_RECOVERY_INTERVAL_MS));
+    }
+  } catch (err) {
+    await running.stop();
+    throw err;
+  }
+  return running;
+}
