@@ -3,7 +3,7 @@
  * the same requests and failure modes the sync will meet, with nothing canned here.
  */
 import { randomUUID } from 'node:crypto';
-import { startCreatioSimulator, type CreatioSimulator } from '../../../src/creatio-sim';
+import { faultPresets, startCreatioSimulator, type CreatioSimulator } from '../../../src/creatio-sim';
 import {
   ActivityCategory,
   ActivityStatus,
@@ -207,6 +207,34 @@ describe('Creatio client against the simulator', () => {
     expect(long.retryable).toBe(false);
     const unknown = await failure(t.client.update('Case', c.Id, { ResolutionComment: 'done' }));
     expect(unknown).toMatchObject({ kind: 'validation', column: 'ResolutionComment', status: 400 });
+  });
+
+  it('a login-page bounce (302) is not followed: one re-authentication, one retry', async () => {
+    await start();
+    await t.client.getToken();
+    sim.resetCounts();
+    sim.injectFaults(faultPresets.loginBounce({ kind: 'read:' }));
+    await expect(t.client.query('Case', { top: 1 })).resolves.toHaveProperty('value');
+    expect(sim.requestLog().map((e) => `${e.kind} ${e.status}`)).toEqual(['read:Case 302', 'token 200', 'read:Case 200']);
+  });
+
+  it('a single create that commits and then loses its connection is found by GET, not posted twice', async () => {
+    await start({}, 300);
+    sim.injectFaults(faultPresets.commitThenTimeout(100, { kind: 'create:Case' }, 'drop'));
+    const c = newCase();
+    await expect(t.client.create('Case', c)).resolves.toMatchObject({ Id: c.Id });
+    expect(sim.requestCounts()['create:Case']).toBe(1);
+    expect(sim.records('Case').filter((r) => r.Id === c.Id)).toHaveLength(1);
+  });
+
+  it('a create whose connection drops before anything happened is a TransientError after a GET', async () => {
+    await start();
+    sim.injectFaults(faultPresets.dropConnection({ kind: 'create:Case' }));
+    const c = newCase();
+    const err = await failure(t.client.create('Case', c));
+    expect(err).toBeInstanceOf(TransientError);
+    expect(sim.requestCounts()['read:Case']).toBe(1);
+    await expect(t.client.create('Case', c)).resolves.toMatchObject({ Id: c.Id }); // the caller's retry
   });
 
   it('a maintenance page (503 HTML with Retry-After) is a TransientError with retryAfterMs', async () => {
