@@ -1,4 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { EntityRow } from '../creatio';
 import { buildCaseRow, buildEventRows, buildSessionLinkRow, type ActivityContext } from '../domain/case-records';
 import type { HandoffEvent, MessageEvent } from '../domain/events';
 import { caseRecordId } from '../domain/record-ids';
@@ -9,10 +10,6 @@ import type { ActivityDeps } from './deps';
 import type { WriteToCaseInput, WriteToCaseResult } from './types';
 import { withCreatio } from './with-creatio';
 
-interface PlannedRow {
-  entity: 'Case' | 'Activity';
-  body: Record<string, unknown> & { Id: string };
-}
 
 /**
  * Writes events [fromSeq, toSeq] to the conversation's case as activities, in
@@ -32,7 +29,7 @@ export async function writeToCase(deps: ActivityDeps, input: WriteToCaseInput): 
 
     let caseId = conv.caseId;
     let caseNumber = conv.caseNumber;
-    const rows: PlannedRow[] = [];
+    const rows: EntityRow[] = [];
     const createsCase = caseId === null;
     if (createsCase) {
       if (!input.createCase) throw ApplicationFailure.nonRetryable('the conversation has no case yet', 'validation');
@@ -46,6 +43,7 @@ export async function writeToCase(deps: ActivityDeps, input: WriteToCaseInput): 
       const registeredOn = (firstCustomer?.event as MessageEvent | undefined)?.sentAt ?? handoff?.occurredAt ?? new Date().toISOString();
       rows.push({
         entity: 'Case',
+        verifySelect: ['Id', 'Number'],
         body: buildCaseRow({
           caseId,
           conversationId,

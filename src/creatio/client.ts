@@ -35,7 +35,7 @@ import {
   type NewRecord,
   type ODataRecord,
 } from './batch';
-import { createMany as createManyImpl, type CreateManyOptions, type CreateManyResult } from './create-many';
+import { createMany as createManyImpl, type CreateManyOptions, type CreateManyResult, type EntityRow } from './create-many';
 
 export interface CreatioConnection {
   /** Token cache key; the caller passes `${orgId}:${credentialsVersion}`. */
@@ -113,6 +113,8 @@ export interface CreatioClient {
   batch(items: readonly BatchItem[], opts?: BatchOptions): Promise<BatchItemResult[]>;
   /** Ordered, idempotent bulk create; see create-many.ts. */
   createMany(entity: string, rows: readonly NewRecord[], opts?: CreateManyOptions): Promise<CreateManyResult>;
+  /** Same, for rows of several entities in one ordered sequence (a Case, then its Activities). */
+  createMany(rows: readonly EntityRow[], opts?: CreateManyOptions): Promise<CreateManyResult>;
 }
 
 const JSON_BODY_CONTENT_TYPE = 'application/json; charset=utf-8; IEEE754Compatible=true';
@@ -393,6 +395,17 @@ export function createCreatioClient(conn: CreatioConnection, deps: CreatioClient
     update,
     delete: del,
     batch,
-    createMany: (entity, rows, opts) => createManyImpl({ sendChunk }, entity, rows, opts),
+    createMany: (
+      entityOrRows: string | readonly EntityRow[],
+      rowsOrOpts?: readonly NewRecord[] | CreateManyOptions,
+      maybeOpts?: CreateManyOptions,
+    ): Promise<CreateManyResult> =>
+      typeof entityOrRows === 'string'
+        ? createManyImpl(
+            { sendChunk },
+            ((rowsOrOpts ?? []) as readonly NewRecord[]).map((body) => ({ entity: entityOrRows, body })),
+            maybeOpts,
+          )
+        : createManyImpl({ sendChunk }, entityOrRows, rowsOrOpts as CreateManyOptions | undefined),
   };
 }

@@ -24,9 +24,21 @@ import { CreatioError, DuplicateKeyError, NotFoundError, TransientError, Validat
 import { MAX_BATCH_SIZE, type BatchItem, type BatchItemResult, type NewRecord } from './batch';
 import { checkEntityName, formatGuid } from './odata';
 
+/** One row of a mixed create (e.g. a Case followed by its Activities). */
+export interface EntityRow {
+  entity: string;
+  body: NewRecord;
+  /** Columns to read back when checking whether the row exists; default ['Id']. */
+  verifySelect?: readonly string[];
+}
+
 export interface CreateManyOptions {
-  /** Awaited after every confirmed prefix with the number of rows confirmed so far. */
-  onProgress?: (confirmed: number) => void | Promise<void>;
+  /**
+   * Awaited after every confirmed prefix with the number of rows confirmed so
+   * far, and what Creatio returned for each confirmed row (the created entity,
+   * or the verifySelect columns when it was found existing), by row index.
+   */
+  onProgress?: (confirmed: number, bodies: ReadonlyArray<unknown>) => void | Promise<void>;
   /** Check which rows already exist before the first post (use on a retried attempt). */
   verifyExisting?: boolean;
   /** Batch requests tried without progress before giving up; default 3. */
@@ -68,11 +80,11 @@ function isUncertainSub(error: CreatioError): boolean {
 
 export async function createMany(
   sender: ChunkSender,
-  entity: string,
-  input: readonly NewRecord[],
+  input: readonly EntityRow[],
   opts: CreateManyOptions = {},
 ): Promise<CreateManyResult> {
-  checkEntityName(entity);
+  for (const r of input) checkEntityName(r.entity);
+  const what = [...new Set(input.map((r) => r.entity))].join('/') || 'record';
   const batchSize = Math.min(opts.batchSize ?? MAX_BATCH_SIZE, MAX_BATCH_SIZE);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError('batchSize must be 1..100');
   const maxAttempts = Math.max(1, opts.maxAttempts ?? 3);
@@ -80,13 +92,14 @@ export async function createMany(
   const maxRetryAfterMs = opts.maxRetryAfterMs ?? 5_000;
   const send = { purpose: opts.purpose, timeoutMs: opts.timeoutMs };
 
-  const rows: NewRecord[] = input.map((r) => {
-    if (typeof r.Id !== 'string') throw new ValidationError(`Creates must send their Id (${entity})`);
-    return { ...r, Id: formatGuid(r.Id) };
+  const rows: EntityRow[] = input.map((r) => {
+    if (typeof r.body.Id !== 'string') throw new ValidationError(`Creates must send their Id (${r.entity})`);
+    return { ...r, body: { ...r.body, Id: formatGuid(r.body.Id) } };
   });
-  if (new Set(rows.map((r) => r.Id)).size !== rows.length) {
-    throw new ValidationError(`createMany got the same ${entity} Id twice`);
+  if (new Set(rows.map((r) => `${r.entity}/${r.body.Id}`)).size !== rows.length) {
+    throw new ValidationError(`createMany got the same ${what} Id twice`);
   }
+  const bodies: unknown[] = [];
 
   let confirmed = 0;
   let alreadyExisted = 0;
@@ -96,13 +109,13 @@ export async function createMany(
   let duplicate: DuplicateKeyError | undefined;
   let lastError: CreatioError | undefined;
 
-  async function advance(by: number, existed: number): Promise<void> {
-    if (by === 0) return;
-    confirmed += by;
+  async function advance(confirmedBodies: readonly unknown[], existed: number): Promise<void> {
+    if (confirmedBodies.length === 0) return;
+    for (const b of confirmedBodies) bodies[confirmed++] = b;
     alreadyExisted += existed;
     attempts = 0; // progress resets the retry budget
     lastError = undefined;
-    if (opts.onProgress) await opts.onProgress(confirmed);
+    if (opts.onProgress) await opts.onProgress(confirmed, bodies);
   }
 
   /**
@@ -111,25 +124,25 @@ export async function createMany(
    */
   async function verify(): Promise<CreatioError | undefined> {
     const pending = rows.slice(confirmed, confirmed + batchSize);
-    const items: BatchItem[] = pending.map((r) => ({ method: 'GET', entity, id: r.Id, select: ['Id'] }));
+    const items: BatchItem[] = pending.map((r) => ({ method: 'GET', entity: r.entity, id: r.body.Id, select: r.verifySelect ?? ['Id'] }));
     const results = await sender.sendChunk(items, { ...send, continueOnError: true });
-    let found = 0;
+    const found: unknown[] = [];
     let unclear: CreatioError | undefined;
     for (const r of results) {
       if (r.outcome === 'ok') {
-        found++;
+        found.push(r.body);
         continue;
       }
       if (r.outcome === 'failed' && r.error instanceof NotFoundError) break; // the existing prefix ends here
-      unclear = ('error' in r ? r.error : undefined) ?? new TransientError(`Could not check which ${entity} rows exist`);
+      unclear = ('error' in r ? r.error : undefined) ?? new TransientError(`Could not check which ${what} rows exist`);
       break;
     }
-    if (duplicate && found === 0 && !unclear) {
+    if (duplicate && found.length === 0 && !unclear) {
       // The row Creatio called a duplicate is not there: a different unique key clashed.
       throw withProgress(duplicate, confirmed, confirmed);
     }
-    if (found > 0) duplicate = undefined;
-    await advance(found, found);
+    if (found.length > 0) duplicate = undefined;
+    await advance(found, found.length);
     if (unclear && !unclear.retryable) throw withProgress(unclear, confirmed);
     return unclear;
   }
@@ -159,14 +172,14 @@ export async function createMany(
 
     const chunk = rows.slice(confirmed, confirmed + batchSize);
     const results = await sender.sendChunk(
-      chunk.map((body): BatchItem => ({ method: 'POST', entity, body })),
+      chunk.map((r): BatchItem => ({ method: 'POST', entity: r.entity, body: r.body })),
       send,
     );
-    let ok = 0;
+    const ok: unknown[] = [];
     let failure: { error: CreatioError; uncertain: boolean; perRow: boolean } | undefined;
     for (const r of results) {
       if (r.outcome === 'ok') {
-        ok++;
+        ok.push(r.body);
         continue;
       }
       if (r.outcome === 'failed' && r.error instanceof DuplicateKeyError) {
@@ -192,9 +205,9 @@ export async function createMany(
       needVerify = failure.uncertain;
       continue;
     }
-    if (ok === 0) {
+    if (ok.length === 0) {
       // No failure reported yet nothing confirmed: responses missing. Check, then re-send within the budget.
-      lastError = new TransientError(`Creatio's $batch response covered none of the ${entity} rows sent`);
+      lastError = new TransientError(`Creatio's $batch response covered none of the ${what} rows sent`);
       attempts++;
       needVerify = true;
     }

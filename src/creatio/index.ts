@@ -16,7 +16,7 @@ export {
   type RequestEvent,
   type RequestKind,
 } from './client';
-export type { CreateManyOptions, CreateManyResult } from './create-many';
+export type { CreateManyOptions, CreateManyResult, EntityRow } from './create-many';
 export { MAX_BATCH_SIZE, type BatchItem, type BatchItemResult, type NewRecord, type ODataRecord } from './batch';
 export { TokenCache, type TokenCacheOptions } from './token-cache';
 export { ConnectionLimiter, defaultConnectionLimiter, type ConnectionLimiterOptions } from './limiter';

@@ -1,0 +1,36 @@
+import { config } from '../config';
+import { createLogger } from '../logging/logger';
+import { startApp } from '../main/app';
+import { loadApiToken, loadSecretBox } from '../main/local-secrets';
+import { openDatabase } from '../store/database';
+
+/** `npm run api`: only the HTTP API (stores events, signals workflows). Needs TEMPORAL_ADDRESS. */
+async function main(): Promise<void> {
+  const cfg = config();
+  if (!cfg.TEMPORAL_ADDRESS) throw new Error('TEMPORAL_ADDRESS is required for a standalone API (npm start runs everything locally)');
+  const logger = createLogger({ level: cfg.LOG_LEVEL, name: 'creatio-sync-api' });
+  const db = await openDatabase(cfg);
+  const app = await startApp({
+    cfg,
+    pool: db.pool,
+    logger,
+    secrets: loadSecretBox(cfg),
+    apiToken: loadApiToken(cfg),
+    temporalAddress: cfg.TEMPORAL_ADDRESS,
+    runWorker: false,
+    runApi: true,
+  });
+  logger.info({ url: app.apiUrl }, 'API listening');
+  const shutdown = async () => {
+    await app.stop();
+    await db.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown());
+  process.once('SIGINT', () => void shutdown());
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,107 @@
+import { CaseStatus } from '../../src/creatio/stock';
+import { handoff, message, resolve } from '../support/events';
+import { startTestStack, waitFor, type Json, type TestStack } from '../support/stack';
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+function casesFor(conversationId: string) {
+  return stack.sim.records('Case').filter((c) => String(c.Symptoms ?? '').includes(`Conversation: ${conversationId}`));
+}
+function activitiesOf(caseId: string) {
+  return stack.sim.records('Activity').filter((a) => a.CaseId === caseId);
+}
+async function conversation(orgId: string, conversationId: string): Promise<Json> {
+  return (await stack.api('GET', `/v1/orgs/${orgId}/conversations/${conversationId}`)).body;
+}
+
+describe('every-conversation mode', () => {
+  const org = 'org-every';
+  beforeAll(async () => {
+    const res = await stack.connect(org);
+    expect(res.status).toBe(200);
+  });
+
+  it('creates the case on the first customer message and logs every message once, in order', async () => {
+    const conv = 'conv-1';
+    const first = await stack.postEvents(org, conv, [message('m1', 'ai', 'Hi! How can I help?'), message('m2', 'customer', 'My invoice is wrong')]);
+    expect(first.status).toBe(202);
+    await stack.postEvents(org, conv, message('m3', 'ai', 'Let me check that for you.'));
+
+    const state = await waitFor(async () => {
+      const c = await conversation(org, conv);
+      return c.syncedUpTo === 3 ? c : undefined;
+    }, { what: 'conversation synced' });
+    expect(state.state).toBe('syncing');
+    const cases = casesFor(conv);
+    expect(cases).toHaveLength(1);
+    expect(cases[0]!.Id).toBe(state.caseId);
+    expect(cases[0]!.Number).toBe(state.caseNumber);
+    const acts = activitiesOf(String(state.caseId));
+    // Session link first, then the three messages in sequence order.
+    expect(acts.map((a) => String(a.Title).slice(0, 30))).toEqual([
+      expect.stringContaining(`Conversation ${conv}`),
+      expect.stringContaining('Hi! How can I help?'),
+      expect.stringContaining('My invoice is wrong'),
+      expect.stringContaining('Let me check'),
+    ]);
+  });
+
+  it('resolves the case with the configured status and finishes the workflow', async () => {
+    await stack.connect(org, { resolvedStatusId: CaseStatus.Resolved });
+    const conv = 'conv-resolve';
+    await stack.postEvents(org, conv, [message('m1', 'customer', 'Where is my order?'), message('m2', 'ai', 'It ships today.'), resolve('r1')]);
+    const state = await waitFor(async () => {
+      const c = await conversation(org, conv);
+      return c.state === 'resolved' ? c : undefined;
+    }, { what: 'resolved' });
+    expect(stack.sim.getRecord('Case', String(state.caseId))!.StatusId).toBe(CaseStatus.Resolved);
+    const handle = stack.temporal.workflow.getHandle(String((await conversation(org, conv)).workflowId));
+    const result = await handle.result();
+    expect(result.state).toBe('resolved');
+  });
+});
+
+describe('handoff-only mode', () => {
+  const org = 'org-handoff';
+  beforeAll(async () => {
+    expect((await stack.connect(org, { handoffOnly: true })).status).toBe(200);
+  });
+
+  it('writes nothing before the handoff, then the case and the whole transcript in order', async () => {
+    const conv = 'conv-h1';
+    await stack.postEvents(org, conv, [message('m1', 'customer', 'I need help with billing'), message('m2', 'ai', 'Sure, what is wrong?')]);
+    await waitFor(async () => (await conversation(org, conv)).storedUpTo === 2);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(casesFor(conv)).toHaveLength(0);
+
+    await stack.postEvents(org, conv, [message('m3', 'customer', 'I want a human'), handoff('h1'), message('m4', 'agent', 'Hello, I am Bob.')]);
+    const state = await waitFor(async () => {
+      const c = await conversation(org, conv);
+      return c.syncedUpTo === 5 ? c : undefined;
+    }, { what: 'handoff synced' });
+    const cases = casesFor(conv);
+    expect(cases).toHaveLength(1);
+    expect(String(cases[0]!.Symptoms)).toContain('Customer cannot log in');
+    const titles = activitiesOf(String(state.caseId)).map((a) => String(a.Title));
+    expect(titles).toHaveLength(5); // link + 4 messages; the handoff that created the case adds no note
+    expect(titles[1]).toContain('I need help with billing');
+    expect(titles[4]).toContain('Hello, I am Bob.');
+  });
+
+  it('creates no case when the conversation closes without a handoff', async () => {
+    const conv = 'conv-h2';
+    await stack.postEvents(org, conv, [message('m1', 'customer', 'What are your hours?'), message('m2', 'ai', '9 to 5.'), resolve('r1')]);
+    const state = await waitFor(async () => {
+      const c = await conversation(org, conv);
+      return c.state === 'closed_without_case' ? c : undefined;
+    }, { what: 'closed without case' });
+    expect(state.caseId).toBeNull();
+    expect(casesFor(conv)).toHaveLength(0);
+  });
+});
