@@ -13,7 +13,7 @@ import { entityDef } from './schema';
 import { seedClientUser, seedStore } from './seed';
 import { Store } from './store';
 import { IdentityService } from './token';
-import type { EntityName, RecordChange, RecordRow, SimClientInfo, SimClientSpec, SimulatorOptions } from './types';
+import { isEntityName, type EntityName, type RecordChange, type RecordRow, type SimClientInfo, type SimClientSpec, type SimulatorOptions } from './types';
 import { formatRow } from './values';
 
 export interface ResolvedOptions {
@@ -47,6 +47,14 @@ export function resolveOptions(o: SimulatorOptions = {}): ResolvedOptions {
   };
   if (o.controlToken !== undefined) resolved.controlToken = o.controlToken;
   if (resolved.odataBasePath !== '/0/odata' && resolved.odataBasePath !== '/odata') throw new Error('odataBasePath must be /0/odata or /odata');
+  for (const [key, max] of Object.entries(resolved.maxTextLength)) {
+    // A typo here would silently leave the column unlimited, so refuse it.
+    const [entity, column] = key.split('.');
+    if (!entity || !column || !isEntityName(entity) || !entityDef(entity).columns.has(column)) {
+      throw new Error(`maxTextLength: unknown column '${key}' (expected 'Entity.Column')`);
+    }
+    if (max === undefined || !Number.isInteger(max) || max < 1) throw new Error(`maxTextLength: '${key}' must be a positive integer`);
+  }
   return resolved;
 }
 

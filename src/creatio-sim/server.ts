@@ -449,7 +449,13 @@ export class SimulatorHttpHandler {
         const r = faultHttpResponse(rule.respond);
         const bodyText = r.body.toString();
         let body: unknown = bodyText;
-        if (r.headers['content-type']?.includes('json')) body = JSON.parse(bodyText) as unknown;
+        if (r.headers['content-type']?.includes('json')) {
+          try {
+            body = JSON.parse(bodyText) as unknown;
+          } catch {
+            // A rule may label a non-JSON body as JSON; pass it through as text.
+          }
+        }
         const { 'content-type': ct, ...rest } = r.headers;
         return done({ response: faultSubResponse(sub.id, r.status, body, ct ?? 'text/plain', rest) });
       }
