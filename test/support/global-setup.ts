@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
@@ -14,6 +14,8 @@ import { setGlobalServices, type GlobalServices } from './global-state';
  */
 export default async function globalSetup(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'creatio-sync-it-'));
+  // PostgreSQL runs as its own user when we are root: it must be able to enter the folder.
+  chmodSync(dir, 0o755);
   const [temporal, pg, bundle] = await Promise.all([
     startDevServer({ uiPort: false, log: (l) => process.stderr.write(`[global-setup] ${l}\n`) }),
     freePort().then((port) => ensureEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port, database: 'postgres', fast: true })),

@@ -75,6 +75,16 @@ describe('splitHtmlForColumn', () => {
     expect(parts.join('')).toBe(html);
   });
 
+  it('splits a 200,000-character single paragraph quickly', () => {
+    const html = plainTextToHtml('lorem ipsum 👋🏽 مرحبا '.repeat(10000));
+    const started = Date.now();
+    const parts = splitHtmlForColumn(html, 4000);
+    const tookMs = Date.now() - started;
+    expect(splitProblems(html, parts, 4000)).toEqual([]);
+    // Generous bound for slow machines; segmenting the paragraph in one go took tens of seconds.
+    expect(tookMs).toBeLessThan(5000);
+  });
+
   it('cuts at paragraph boundaries when they leave parts at least half full', () => {
     const a = `<p>${'a'.repeat(120)}</p>`;
     const b = `<p>${'b '.repeat(60)}</p>`;

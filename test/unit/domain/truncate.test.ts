@@ -1,4 +1,4 @@
-import { graphemeBoundaryAtOrBefore, splitGraphemes, truncateAtWord, truncateText } from '../../../src/domain/truncate';
+import { graphemeBoundaryAtOrBefore, isCertainBoundary, splitGraphemes, truncateAtWord, truncateText } from '../../../src/domain/truncate';
 import { graphemeBoundaries, randomText, rng } from './content-oracle';
 
 const FAMILY = '👩‍👩‍👧‍👦'; // 11 code units, one cluster
@@ -112,5 +112,46 @@ describe('grapheme helpers', () => {
     expect(graphemeBoundaryAtOrBefore(s, 12)).toBe(12);
     expect(graphemeBoundaryAtOrBefore(s, 99)).toBe(s.length);
     expect(splitGraphemes(`${FLAG}${THUMB}${E_ACUTE}x`)).toEqual([FLAG, THUMB, E_ACUTE, 'x']);
+  });
+
+  // Clusters where a break is suppressed by context: CR LF, prepend, Hangul
+  // jamo, Indic conjuncts, Thai SARA AM, keycaps, flag pairs, ZWJ sequences.
+  const NASTY = [
+    '\r\n', '\r', '\n', '\u0600\u0661', '\u1100\u1161\u11A8', '\uAC00\u11A8', '각', 'क्ष', 'क्‍ष', 'स्त्र',
+    'ก\u0E33', 'ำ', '1\uFE0F\u20E3', '🇵', '🇹', '🇵🇹🇯', '\u200D', '👩\u200D', '\u0301', '\uFF76\uFF9E', '\u{1F3FD}',
+    '\uD83D', '\uDE00', 'a', ' ', 'ー',
+  ];
+
+  it('segments in chunks exactly as the segmenter does on the whole string', () => {
+    const segmenter = new Intl.Segmenter('en', { granularity: 'grapheme' });
+    const r = rng(29);
+    const problems: string[] = [];
+    for (let n = 0; n < 400; n++) {
+      const s = randomText(r, r.int(0, 40), NASTY);
+      const expected = [...segmenter.segment(s)].map((g) => g.segment);
+      for (const chunk of [1, 2, 3, 5, 8, 256]) {
+        const got = splitGraphemes(s, chunk);
+        if (JSON.stringify(got) !== JSON.stringify(expected)) problems.push(`chunk ${chunk}: ${JSON.stringify(s)}`);
+      }
+      const bounds = new Set([0, s.length, ...[...segmenter.segment(s)].map((g) => g.index)]);
+      for (let p = 1; p < s.length; p++) {
+        if (isCertainBoundary(s, p) && !bounds.has(p)) problems.push(`not a boundary at ${p}: ${JSON.stringify(s)}`);
+        const at = graphemeBoundaryAtOrBefore(s, p);
+        const want = Math.max(...[...bounds].filter((b) => b <= p));
+        if (at !== want) problems.push(`boundary before ${p} is ${want}, got ${at}: ${JSON.stringify(s)}`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('stays fast on very long text (the segmenter alone is quadratic)', () => {
+    const text = 'word 👋🏽 مرحبا '.repeat(15000); // 240,000 code units, 13 clusters per repeat
+    const started = Date.now();
+    const clusters = splitGraphemes(text);
+    const tookMs = Date.now() - started;
+    expect(clusters.join('')).toBe(text);
+    expect(clusters.length).toBe(13 * 15000);
+    // Unchunked this takes about a minute; generous bound for slow machines.
+    expect(tookMs).toBeLessThan(5000);
   });
 });
