@@ -17,23 +17,94 @@ export function assertMax(max: number, name = 'max'): number {
   return Math.floor(max);
 }
 
+/*
+ * V8's grapheme segmenter slows down with the length of the string it works
+ * on (segmenting 100,000 characters in one go takes seconds, 200,000 a
+ * minute), so long strings are segmented in chunks cut at positions that are
+ * certainly cluster boundaries, and pure-ASCII chunks skip the segmenter.
+ */
+
+const CHUNK = 256;
+
+/** Characters that attach to the character before them (no boundary before). */
+const JOINS_PREVIOUS = /[\p{Grapheme_Extend}\p{Mc}\u200D\u0E33\u0EB3\u{1F3FB}-\u{1F3FF}\uDC00-\uDFFF]/u;
+
+/**
+ * Characters that may attach to the character after them: Prepend
+ * (Unicode 15.1 list), ZWJ, regional indicators (flags pair up), Hangul jamo
+ * and syllables, and combining marks (Indic conjuncts, GB9c).
+ */
+const JOINS_NEXT =
+  /[\p{M}\u200D\u0600-\u0605\u06DD\u070F\u0890\u0891\u08E2\u0D4E\u{110BD}\u{110CD}\u{111C2}\u{111C3}\u{1193F}\u{11941}\u{11A3A}\u{11A84}-\u{11A89}\u{11D46}\u{11F02}\u{1F1E6}-\u{1F1FF}\u1100-\u11FF\uA960-\uA97F\uAC00-\uD7A3\uD7B0-\uD7FF]/u;
+
+/**
+ * True when position p (0 < p < s.length) is a grapheme boundary whatever
+ * the rest of the string is: by UAX #29, only the character right after a
+ * boundary and the characters before it matter, and these classes cover every
+ * rule that can suppress a break (GB3–GB13).
+ */
+export function isCertainBoundary(s: string, p: number): boolean {
+  const before = s.charCodeAt(p - 1);
+  const after = s.charCodeAt(p);
+  if (before === 0x0d) return after !== 0x0a; // CR × LF
+  if (before === 0x0a || after === 0x0a || after === 0x0d) return true; // around line breaks, always
+  const next = String.fromCodePoint(s.codePointAt(p) ?? 0);
+  if (JOINS_PREVIOUS.test(next)) return false;
+  // The code point ending at p - 1 (step back over a surrogate pair).
+  const startPrev = before >= 0xdc00 && before <= 0xdfff && p >= 2 ? p - 2 : p - 1;
+  const prev = String.fromCodePoint(s.codePointAt(startPrev) ?? 0);
+  return !JOINS_NEXT.test(prev);
+}
+
+/** The first certain boundary at or after `from`, or s.length. */
+function certainBoundaryFrom(s: string, from: number): number {
+  for (let p = Math.max(1, from); p < s.length; p++) if (isCertainBoundary(s, p)) return p;
+  return s.length;
+}
+
+/** The last certain boundary at or before `from`, or 0. */
+function certainBoundaryUpTo(s: string, from: number): number {
+  for (let p = Math.min(from, s.length - 1); p > 0; p--) if (isCertainBoundary(s, p)) return p;
+  return 0;
+}
+
+function pushClusters(out: string[], chunk: string): void {
+  // ASCII: every character is a cluster, except CR LF.
+  if (/^[\x00-\x7F]*$/.test(chunk) && !chunk.includes('\r\n')) {
+    for (let i = 0; i < chunk.length; i++) out.push(chunk.charAt(i));
+    return;
+  }
+  for (const seg of graphemes.segment(chunk)) out.push(seg.segment);
+}
+
+/** The grapheme clusters of s, in order. `chunk` is the work size (tests vary it). */
+export function splitGraphemes(s: string, chunk = CHUNK): string[] {
+  const out: string[] = [];
+  let start = 0;
+  while (start < s.length) {
+    const end = s.length - start <= chunk ? s.length : certainBoundaryFrom(s, start + chunk);
+    pushClusters(out, s.slice(start, end));
+    start = end;
+  }
+  return out;
+}
+
 /**
  * The largest grapheme-cluster boundary ≤ pos (0 and s.length are boundaries).
- * Only the text around pos is examined, so this is cheap on long strings.
+ * Only the text around pos is segmented, so this is cheap on long strings.
  */
 export function graphemeBoundaryAtOrBefore(s: string, pos: number): number {
   if (pos >= s.length) return s.length;
   if (pos <= 0) return 0;
-  // `containing(pos)` is the cluster holding code unit pos; it starts at or before pos.
-  const seg = graphemes.segment(s).containing(pos);
-  return seg ? seg.index : pos;
-}
-
-/** The grapheme clusters of s, in order. */
-export function splitGraphemes(s: string): string[] {
-  const out: string[] = [];
-  for (const seg of graphemes.segment(s)) out.push(seg.segment);
-  return out;
+  if (isCertainBoundary(s, pos)) return pos;
+  const from = certainBoundaryUpTo(s, pos);
+  const to = certainBoundaryFrom(s, pos + 1);
+  let at = from;
+  for (const cluster of splitGraphemes(s.slice(from, to))) {
+    if (at + cluster.length > pos) break;
+    at += cluster.length;
+  }
+  return at;
 }
 
 /**
