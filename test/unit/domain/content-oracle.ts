@@ -31,11 +31,23 @@ export function textContent(html: string): string {
   return stripped.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 }
 
-/** Grapheme cluster boundaries (code-unit offsets, 0 and length included). */
+/**
+ * Grapheme cluster boundaries (code-unit offsets, 0 and length included).
+ * V8's segmenter is quadratic on long strings, so the text is first cut where
+ * a boundary is obvious — before an ASCII letter or digit that follows a
+ * space or a newline — and each piece is segmented on its own.
+ */
 export function graphemeBoundaries(s: string): Set<number> {
   const seg = new Intl.Segmenter('en', { granularity: 'grapheme' });
   const out = new Set<number>([0, s.length]);
-  for (const g of seg.segment(s)) out.add(g.index);
+  let start = 0;
+  const cut = /[ \n](?=[A-Za-z0-9])/g;
+  const segmentPiece = (end: number): void => {
+    for (const g of seg.segment(s.slice(start, end))) out.add(start + g.index);
+    start = end;
+  };
+  for (let m = cut.exec(s); m; m = cut.exec(s)) if (m.index + 1 - start > 200) segmentPiece(m.index + 1);
+  segmentPiece(s.length);
   return out;
 }
 
