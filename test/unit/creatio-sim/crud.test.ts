@@ -121,6 +121,17 @@ describe('creatio-sim OData CRUD', () => {
     expect(m.json).toMatchObject({ EntityId: c.json.Id, Message: 'Transcript', CreatedById: userContactId });
   });
 
+  it('binds lookups with @odata.bind and honours Prefer: return=minimal', async () => {
+    const r = await odata(sim, token, 'POST', 'Case', { Subject: 'bound', 'Status@odata.bind': `CaseStatus(${CaseStatus.InProgress})` }, {
+      prefer: 'return=minimal',
+    });
+    expect(r.status).toBe(204);
+    const id = /Case\(([0-9a-f-]+)\)/.exec(r.headers.get('location') ?? '')?.[1];
+    expect(sim.getRecord('Case', id ?? '')?.StatusId).toBe(CaseStatus.InProgress);
+    const wrong = await odata(sim, token, 'POST', 'Case', { Subject: 'x', 'Status@odata.bind': `CasePriority(${CasePriority.Medium})` });
+    expect(wrong.status).toBe(400);
+  });
+
   it('treats the zero GUID as an empty lookup', async () => {
     const c = await odata(sim, token, 'POST', 'Case', { Subject: 'No owner', OwnerId: EMPTY_GUID });
     expect(c.status).toBe(201);

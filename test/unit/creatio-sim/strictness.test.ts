@@ -156,6 +156,10 @@ describe('creatio-sim options that change strictness', () => {
     }
   });
 
+  it('refuses maxTextLength keys that name no column', async () => {
+    await expect(startSim({ maxTextLength: { 'Activity.Note': 10 } })).rejects.toThrow(/unknown column 'Activity.Note'/);
+  });
+
   it('has no Chat origin when seedChatOrigin is false', async () => {
     const sim = await startSim({ seedChatOrigin: false });
     try {
