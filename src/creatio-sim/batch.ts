@@ -141,8 +141,10 @@ export async function runBatch(
     for (const sub of group) {
       const outcome = await run(sub, ctx);
       if (outcome.drop) {
-        // Earlier sub-requests stay committed, as on a real server that lost the connection.
-        commit(ctx);
+        // Earlier sub-requests stay committed, as on a real server that lost the connection;
+        // an unfinished atomicity group does not.
+        if (first.atomicityGroup !== undefined) rollback(ctx);
+        else commit(ctx);
         return { responses, drop: true };
       }
       if (outcome.hold) hold = outcome.hold;

@@ -59,7 +59,6 @@ function entityDefaults(entity: EntityName, actor: Actor, now: number): Record<s
         ActivityCategoryId: ActivityCategory.ToDo,
         StatusId: ActivityStatus.NotStarted,
         StartDate: now,
-        DueDate: now + 30 * 60_000,
         OwnerId: actor.userContactId,
         AuthorId: actor.userContactId,
       };
@@ -253,6 +252,8 @@ export class EntityLayer {
       if ((k === 'CreatedOn' || k === 'ModifiedOn' || k === 'CreatedById' || k === 'ModifiedById') && v === null) continue;
       row[k] = v;
     }
+    // Creatio's default due date follows the start date.
+    if (entity === 'Activity' && !supplied.has('DueDate') && typeof row.StartDate === 'number') row.DueDate = row.StartDate + 30 * 60_000;
     const id = row.Id;
     if (typeof id !== 'string' || id === EMPTY_GUID) row.Id = randomUUID();
     if (entity === 'Case' && (row.Number === '' || row.Number === null)) row.Number = this.nextCaseNumber();

@@ -59,7 +59,10 @@ export async function startCreatioSimulator(options: SimulatorOptions = {}): Pro
       return core.agentContactId;
     },
     addClient: (spec) => core.addClient(spec),
-    setClientSecret: (clientId, secret) => void (core.identity.client(clientId).clientSecret = secret),
+    setClientSecret: (clientId, secret) => {
+      if (typeof secret !== 'string' || secret === '') throw new Error('secret must be a non-empty string');
+      core.identity.client(clientId).clientSecret = secret;
+    },
     setClientActive: (clientId, active) => void (core.identity.client(clientId).active = active),
     setPermissions: (clientId, permissions) => void (core.identity.client(clientId).permissions = { ...permissions }),
     revokeTokens: (clientId) => core.identity.revoke(clientId),

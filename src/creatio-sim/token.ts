@@ -54,7 +54,8 @@ export class IdentityService {
   ) {}
 
   addClient(spec: SimClientSpec, userContactId: string): SimClient {
-    if (!spec.clientId) throw new Error('clientId is required');
+    if (typeof spec.clientId !== 'string' || spec.clientId === '') throw new Error('clientId must be a non-empty string');
+    if (typeof spec.clientSecret !== 'string' || spec.clientSecret === '') throw new Error('clientSecret must be a non-empty string');
     if (this.clients.has(spec.clientId)) throw new Error(`client ${spec.clientId} already exists`);
     const client: SimClient = {
       clientId: spec.clientId,

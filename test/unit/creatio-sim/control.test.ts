@@ -66,6 +66,7 @@ describe('creatio-sim control API', () => {
       const added = await control(sim, 'POST', '/clients', { clientId: 'second', clientSecret: 'sec' });
       expect(added.status).toBe(201);
       expect(added.json).toEqual({ clientId: 'second', clientSecret: 'sec', userContactId: expect.any(String) });
+      expect((await control(sim, 'POST', '/clients', { clientId: 'nosecret' })).status).toBe(400);
       expect((await control(sim, 'PUT', '/clients/second/permissions', { permissions: { Case: ['read'] } })).status).toBe(204);
       const token = await getToken(sim, 1);
       expect((await odata(sim, token, 'POST', 'Case', { Subject: 'x' })).status).toBe(403);

@@ -112,6 +112,9 @@ describe('creatio-sim OData CRUD', () => {
       MessageTypeId: EMPTY_GUID,
     });
     expect(a.json.StartDate).toEqual(expect.any(String));
+    expect(Date.parse(a.json.DueDate) - Date.parse(a.json.StartDate)).toBe(30 * 60_000);
+    const dated = await odata(sim, token, 'POST', 'Activity', { Title: 'dated', CaseId: c.json.Id, StartDate: '2024-05-01T10:00:00Z' });
+    expect([dated.json.StartDate, dated.json.DueDate]).toEqual(['2024-05-01T10:00:00Z', '2024-05-01T10:30:00Z']);
   });
 
   it('posts a case feed message (SocialMessage)', async () => {
