@@ -11,17 +11,21 @@
  *   and reopens them, with the same attributes, at the start of the next one,
  *   so every part is well-formed on its own. An <ol> cut inside gets a start
  *   attribute so numbering continues.
- * - Parts are filled greedily. Among the cut points that fit, the best kind is
- *   chosen among those that leave the part at least half full: a block
- *   boundary (paragraph, list item, heading…), then a line break (<br>, a
- *   newline in <pre>, a table cell), then a space between words, then any
- *   grapheme boundary (a very long word or URL).
+ * - Parts are filled greedily. Among the cut points that fit and leave the
+ *   part at least half full, the best kind wins: a block boundary (paragraph,
+ *   list item, heading…), then a line break (<br>, a newline in <pre>, a table
+ *   cell), then a space between words. Without one, the second half is a
+ *   single long word: if it would fit whole in the next part the cut goes
+ *   before it (a shorter part beats a split word), otherwise the part is
+ *   filled and the word (a long URL, say) cut at a grapheme boundary.
  * - Text is never changed, added or dropped: the text content of the parts,
  *   concatenated, is the text content of the input. Only markup can change:
  *   comments are dropped, stray closing tags are dropped, unclosed elements are
- *   closed, and an element whose tags are so long (a giant href) that reopening
- *   it could crowd out the text (more than half of max for the open element
- *   stack) is unwrapped — its content kept, the tags dropped.
+ *   closed, an element whose tags are so long (a giant href) that reopening
+ *   it could crowd out the text (open elements may cost at most half of max)
+ *   is unwrapped — its content kept, the tags dropped — and a void tag longer
+ *   than half of max (an image with a giant URL) is dropped.
+ * - Sanitised input that fits comes back unchanged as the only part.
  */
 import { CELL_ELEMENTS, ENTITY_PATTERN, LINE_ELEMENTS, PARAGRAPH_ELEMENTS, VOID_ELEMENTS, decodeEntity, tokenizeHtml } from './html';
 import { assertMax, splitGraphemes } from './truncate';
