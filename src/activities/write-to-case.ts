@@ -3,7 +3,7 @@ import type { EntityRow } from '../creatio';
 import { buildCaseRow, buildEventRows, buildSessionLinkRow, type ActivityContext } from '../domain/case-records';
 import type { HandoffEvent, MessageEvent } from '../domain/events';
 import { caseRecordId } from '../domain/record-ids';
-import { advanceSyncedSeq, getConversation, setConversationCase } from '../store/conversations-repo';
+import { advanceSyncedSeq, getConversation, markCaseLinkWritten, setConversationCase } from '../store/conversations-repo';
 import { findFirstEvent, readEvents } from '../store/events-repo';
 import { lookupsFor } from '../sync/lookups';
 import type { ActivityDeps } from './deps';
@@ -57,7 +57,8 @@ export async function writeToCase(deps: ActivityDeps, input: WriteToCaseInput): 
       });
     }
     const ctx: ActivityContext = { orgId, conversationId, caseId: caseId!, lookups, textMax: deps.activityTextMax };
-    if (createsCase) {
+    const writesLink = createsCase || !conv.caseLinkWritten;
+    if (writesLink) {
       const at = (events[0]?.event as MessageEvent | undefined)?.sentAt ?? new Date().toISOString();
       const sessionLink = deps.sessionLinkTemplate.replace('{conversationId}', encodeURIComponent(conversationId)).replace('{orgId}', encodeURIComponent(orgId));
       rows.push({ entity: 'Activity', body: buildSessionLinkRow(ctx, { sessionLink, customer: conv.customer, at }) });
@@ -73,6 +74,8 @@ export async function writeToCase(deps: ActivityDeps, input: WriteToCaseInput): 
     }
 
     let caseRecorded = !createsCase;
+    let linkRecorded = !writesLink;
+    const linkRows = createsCase ? 2 : 1;
     const isRetry = Context.current().info.attempt > 1;
     const result = await client.createMany(rows, {
       verifyExisting: isRetry,
@@ -81,6 +84,10 @@ export async function writeToCase(deps: ActivityDeps, input: WriteToCaseInput): 
           const saved = await setConversationCase(deps.pool, orgId, conversationId, caseId!, numberOf(bodies[0]));
           caseNumber = saved.caseNumber;
           caseRecorded = true;
+        }
+        if (!linkRecorded && confirmed >= linkRows) {
+          await markCaseLinkWritten(deps.pool, orgId, conversationId);
+          linkRecorded = true;
         }
         const done = checkpoints.filter((c) => c.rows <= confirmed).pop();
         if (done) await advanceSyncedSeq(deps.pool, orgId, conversationId, done.seq);

@@ -24,7 +24,7 @@ export async function signalEventsAvailable(
   upTo: number,
 ): Promise<string> {
   const workflowId = conversationWorkflowId(orgId, conversationId);
-  await target.client.connection.withDeadline(Date.now() + (target.deadlineMs ?? 10_000), () =>
+  await target.client.connection.withDeadline(Date.now() + (target.deadlineMs ?? 5_000), () =>
     target.client.workflow.signalWithStart<typeof conversationSync, [{ upTo: number }]>('conversationSync', {
       workflowId,
       taskQueue: target.taskQueue,
@@ -41,7 +41,7 @@ export async function signalEventsAvailable(
 /** Wakes a running conversation workflow after its org's connection changed; a finished one is left alone. */
 export async function signalConnectionChanged(target: SignalTarget, orgId: string, conversationId: string): Promise<boolean> {
   try {
-    await target.client.connection.withDeadline(Date.now() + (target.deadlineMs ?? 10_000), () =>
+    await target.client.connection.withDeadline(Date.now() + (target.deadlineMs ?? 5_000), () =>
       target.client.workflow.getHandle(conversationWorkflowId(orgId, conversationId)).signal(connectionChangedSignal),
     );
     return true;

@@ -79,7 +79,7 @@ export async function startApp(o: AppOptions): Promise<RunningApp> {
           activityTextMax: cfg.ACTIVITY_TEXT_MAX,
           health: o.health,
         },
-        workflowBundle: o.workflowBundle,
+        workflowBundle: o.workflowBundle ?? (cfg.WORKFLOW_BUNDLE_PATH ? { codePath: cfg.WORKFLOW_BUNDLE_PATH } : undefined),
         maxCachedWorkflows: cfg.WORKER_MAX_CACHED_WORKFLOWS,
         shutdownGraceTimeMs: cfg.WORKER_SHUTDOWN_GRACE_MS,
       });

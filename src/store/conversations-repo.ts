@@ -10,6 +10,7 @@ export interface ConversationRow {
   syncedSeq: number;
   caseId: string | null;
   caseNumber: string | null;
+  caseLinkWritten: boolean;
   syncState: string;
   syncReason: string | null;
   customer: Customer | null;
@@ -27,6 +28,7 @@ interface Row {
   synced_seq: number;
   case_id: string | null;
   case_number: string | null;
+  case_link_written: boolean;
   sync_state: string;
   sync_reason: string | null;
   customer: Customer | null;
@@ -45,6 +47,7 @@ function toConversation(r: Row): ConversationRow {
     syncedSeq: r.synced_seq,
     caseId: r.case_id,
     caseNumber: r.case_number,
+    caseLinkWritten: r.case_link_written,
     syncState: r.sync_state,
     syncReason: r.sync_reason,
     customer: r.customer,
@@ -87,6 +90,10 @@ export async function setConversationCase(
   );
   if (!rows[0]) throw new Error(`conversation ${conversationId} of org ${orgId} is not stored`);
   return { caseId: rows[0].case_id, caseNumber: rows[0].case_number };
+}
+
+export async function markCaseLinkWritten(pool: Pool, orgId: string, conversationId: string): Promise<void> {
+  await pool.query('UPDATE conversations SET case_link_written = true WHERE org_id = $1 AND conversation_id = $2', [orgId, conversationId]);
 }
 
 export async function advanceSyncedSeq(pool: Pool, orgId: string, conversationId: string, seq: number): Promise<void> {

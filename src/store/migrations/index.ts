@@ -1,4 +1,8 @@
 import * as m001 from './001-initial';
+import * as m002 from './002-case-link';
 
 /** Every migration, in the order it must be applied. Append only; never edit an applied one. */
-export const migrations: ReadonlyArray<{ name: string; sql: string }> = [{ name: '001-initial', sql: m001.sql }];
+export const migrations: ReadonlyArray<{ name: string; sql: string }> = [
+  { name: '001-initial', sql: m001.sql },
+  { name: '002-case-link', sql: m002.sql },
+];

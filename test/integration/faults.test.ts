@@ -1,0 +1,251 @@
+import { CaseStatus } from '../../src/creatio/stock';
+import { handoff, message, resolve } from '../support/events';
+import { startTestStack, waitFor, type Json, type TestStack } from '../support/stack';
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+async function conversation(orgId: string, conversationId: string): Promise<Json> {
+  return (await stack.api('GET', `/v1/orgs/${orgId}/conversations/${conversationId}`)).body;
+}
+async function until(orgId: string, conversationId: string, pred: (c: Json) => boolean, what: string, timeoutMs = 30_000): Promise<Json> {
+  return waitFor(async () => {
+    const c = await conversation(orgId, conversationId);
+    return pred(c) ? c : undefined;
+  }, { what: `${conversationId}: ${what}`, timeoutMs });
+}
+function activityTitles(caseId: unknown): string[] {
+  return stack.sim
+    .records('Activity')
+    .filter((a) => a.CaseId === caseId)
+    .map((a) => String(a.Title));
+}
+function messages(prefix: string, n: number, from = 1) {
+  return Array.from({ length: n }, (_, i) => message(`${prefix}${from + i}`, i % 2 === 0 ? 'customer' : 'ai', `${prefix} message number ${from + i}`));
+}
+/** Titles of the message activities, minus the session link. */
+function messageTitles(caseId: unknown): string[] {
+  return activityTitles(caseId).slice(1);
+}
+
+describe('duplicates and ordering', () => {
+  const org = 'org-dup';
+  beforeAll(async () => expect((await stack.connect(org)).status).toBe(200));
+
+  it('stores a re-sent event once and writes one activity for it', async () => {
+    const conv = 'dup-1';
+    const m1 = message('e1', 'customer', 'Hello, my parcel is late');
+    const r1 = await stack.postEvents(org, conv, m1);
+    const r2 = await stack.postEvents(org, conv, m1);
+    expect(r1.status).toBe(202);
+    expect(r2.status).toBe(202);
+    expect((r2.body.events as Json[])[0]).toMatchObject({ eventId: 'e1', seq: 1, duplicate: true });
+    await stack.postEvents(org, conv, [m1, message('e2', 'ai', 'Sorry to hear that')]);
+    const c = await until(org, conv, (x) => x.syncedUpTo === 2, 'synced');
+    expect(messageTitles(c.caseId)).toEqual([expect.stringContaining('my parcel is late'), expect.stringContaining('Sorry to hear')]);
+  });
+
+  it('an event ID re-sent with a different type is a conflict and stores nothing', async () => {
+    const conv = 'dup-2';
+    await stack.postEvents(org, conv, message('x1', 'customer', 'first'));
+    const res = await stack.postEvents(org, conv, resolve('x1'));
+    expect(res.status).toBe(409);
+  });
+
+  it('holds events that arrive before a missing sequence number and writes them in sequence order', async () => {
+    const conv = 'order-1';
+    await stack.postEvents(org, conv, { ...message('o1', 'customer', 'one'), seq: 1 });
+    await stack.postEvents(org, conv, [{ ...message('o3', 'customer', 'three'), seq: 3 }, { ...message('o4', 'ai', 'four'), seq: 4 }]);
+    const mid = await until(org, conv, (x) => x.syncedUpTo === 1, 'first synced');
+    expect(mid.storedUpTo).toBe(1);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(messageTitles(mid.caseId)).toHaveLength(1);
+    await stack.postEvents(org, conv, { ...message('o2', 'ai', 'two'), seq: 2 });
+    const done = await until(org, conv, (x) => x.syncedUpTo === 4, 'all synced');
+    expect(messageTitles(done.caseId).map((t) => t.split(': ')[1])).toEqual(['one', 'two', 'three', 'four']);
+  });
+
+  it('ten concurrent first messages of a new conversation make one case and ten activities', async () => {
+    const conv = 'burst-1';
+    const results = await Promise.all(messages('b', 10).map((m) => stack.postEvents(org, conv, m)));
+    expect(results.every((r) => r.status === 202)).toBe(true);
+    const c = await until(org, conv, (x) => x.syncedUpTo === 10, 'burst synced');
+    const cases = stack.sim.records('Case').filter((k) => String(k.Symptoms).includes(`Conversation: ${conv}`));
+    expect(cases).toHaveLength(1);
+    expect(messageTitles(c.caseId)).toHaveLength(10);
+  });
+});
+
+describe('lifecycle', () => {
+  const org = 'org-life';
+  beforeAll(async () => expect((await stack.connect(org)).status).toBe(200));
+
+  it('a handoff on an existing case adds one handoff note and no second case', async () => {
+    const conv = 'life-handoff';
+    await stack.postEvents(org, conv, [message('m1', 'customer', 'The app crashes on start'), message('m2', 'ai', 'Try reinstalling')]);
+    await until(org, conv, (x) => x.syncedUpTo === 2, 'messages synced');
+    await stack.postEvents(org, conv, [handoff('h1'), message('m3', 'agent', 'Hi, Maria from support here')]);
+    const c = await until(org, conv, (x) => x.syncedUpTo === 4, 'handoff synced');
+    const titles = messageTitles(c.caseId);
+    expect(titles).toHaveLength(4);
+    expect(titles[2]).toContain('Handoff to a human agent');
+    const note = stack.sim.records('Activity').find((a) => String(a.Title).includes('Handoff to a human agent') && a.CaseId === c.caseId)!;
+    expect(String(note.Notes)).toContain('Sentiment: frustrated');
+    expect(String(note.Notes)).toContain('Language: en');
+    expect(stack.sim.records('Case').filter((k) => String(k.Symptoms).includes(`Conversation: ${conv}`))).toHaveLength(1);
+  });
+
+  it('resolve without a resolved status leaves the case status alone and still finishes', async () => {
+    const conv = 'life-nostatus';
+    await stack.postEvents(org, conv, [message('m1', 'customer', 'Thanks, all good'), resolve('r1')]);
+    const c = await until(org, conv, (x) => x.state === 'resolved', 'resolved');
+    expect(stack.sim.getRecord('Case', String(c.caseId))!.StatusId).toBe(CaseStatus.New);
+  });
+
+  it('a message after the conversation was resolved goes to the same case', async () => {
+    await stack.connect(org, { resolvedStatusId: CaseStatus.Resolved });
+    const conv = 'life-after';
+    await stack.postEvents(org, conv, [message('m1', 'customer', 'Refund please'), resolve('r1')]);
+    const first = await until(org, conv, (x) => x.state === 'resolved', 'resolved');
+    await stack.temporal.workflow.getHandle(String(first.workflowId)).result();
+    await stack.postEvents(org, conv, message('m2', 'customer', 'Actually, one more question'));
+    const after = await until(org, conv, (x) => x.syncedUpTo === 3, 'late message synced');
+    expect(after.caseId).toBe(first.caseId);
+    expect(stack.sim.records('Case').filter((k) => String(k.Symptoms).includes(`Conversation: ${conv}`))).toHaveLength(1);
+    expect(messageTitles(after.caseId).pop()).toContain('one more question');
+  });
+});
+
+describe('Creatio failures', () => {
+  const org = 'org-faults';
+  beforeAll(async () => expect((await stack.connect(org)).status).toBe(200));
+  afterEach(() => stack.sim.clearFaults());
+
+  it('rides out 503 maintenance pages and 429 with Retry-After without duplicates', async () => {
+    const conv = 'f-503';
+    await stack.postEvents(org, conv, messages('a', 3));
+    await until(org, conv, (x) => x.syncedUpTo === 3, 'first part');
+    stack.sim.injectFaults({ label: 'maint', kind: 'batch', times: 3, respond: { status: 503, body: '<html><body>Maintenance</body></html>', retryAfter: 1 } });
+    stack.sim.injectFaults({ label: 'rate', kind: 'batch', times: 2, respond: { status: 429, retryAfter: 1 } });
+    for (const m of messages('a', 5, 4)) await stack.postEvents(org, conv, m);
+    const c = await until(org, conv, (x) => x.syncedUpTo === 8, 'synced after faults', 60_000);
+    expect(stack.sim.faultCounts()).toMatchObject({ maint: 3, rate: 2 });
+    expect(messageTitles(c.caseId).map((t) => t.split(': ')[1])).toEqual(Array.from({ length: 8 }, (_, i) => `a message number ${i + 1}`));
+  });
+
+  it('refreshes an expired token once and carries on', async () => {
+    const conv = 'f-token';
+    await stack.postEvents(org, conv, messages('t', 2));
+    await until(org, conv, (x) => x.syncedUpTo === 2, 'before expiry');
+    const before = stack.sim.requestCounts().token ?? 0;
+    stack.sim.expireTokens();
+    await stack.postEvents(org, conv, messages('t', 2, 3));
+    const c = await until(org, conv, (x) => x.syncedUpTo === 4, 'after expiry');
+    expect((stack.sim.requestCounts().token ?? 0) - before).toBe(1);
+    expect(messageTitles(c.caseId)).toHaveLength(4);
+  });
+});
+
+describe('problems a person must fix', () => {
+  afterEach(() => stack.sim.clearFaults());
+
+  it('a rotated secret puts the conversation in needs_attention; saving the new secret drains the backlog in order', async () => {
+    const org = 'org-secret';
+    const sim = stack.sim.addClient({ clientId: 'rot-client', clientSecret: 'old-secret-1234' });
+    expect((await stack.connect(org, { clientId: sim.clientId, clientSecret: sim.clientSecret })).status).toBe(200);
+    const conv = 'needs-secret';
+    await stack.postEvents(org, conv, messages('s', 2));
+    await until(org, conv, (x) => x.syncedUpTo === 2, 'synced before rotation');
+    stack.sim.setClientSecret('rot-client', 'new-secret-5678');
+    stack.sim.revokeTokens('rot-client');
+    await stack.postEvents(org, conv, messages('s', 3, 3));
+    const stuck = await until(org, conv, (x) => x.state === 'needs_attention', 'needs_attention');
+    expect(stuck.reason).toBe('credentials_rejected');
+    const connection = await stack.api('GET', `/v1/orgs/${org}/connection`);
+    expect(connection.body).toMatchObject({ status: 'needs_attention', statusReason: 'credentials_rejected' });
+    await stack.postEvents(org, conv, messages('s', 1, 6));
+
+    expect((await stack.connect(org, { clientId: 'rot-client', clientSecret: 'new-secret-5678' })).status).toBe(200);
+    const c = await until(org, conv, (x) => x.syncedUpTo === 6 && x.state === 'syncing', 'drained');
+    expect(messageTitles(c.caseId).map((t) => t.split(': ')[1])).toEqual(Array.from({ length: 6 }, (_, i) => `s message number ${i + 1}`));
+    expect((await stack.api('GET', `/v1/orgs/${org}/connection`)).body).toMatchObject({ status: 'active' });
+  });
+
+  it('a 403 on Activity puts the conversation in needs_attention naming the permission; granting it resumes', async () => {
+    const org = 'org-perm';
+    const sim = stack.sim.addClient({ clientId: 'perm-client', clientSecret: 'perm-secret-1234', permissions: { Activity: ['read'] } });
+    expect((await stack.connect(org, { clientId: sim.clientId, clientSecret: sim.clientSecret })).status).toBe(200);
+    const conv = 'needs-perm';
+    await stack.postEvents(org, conv, messages('p', 2));
+    const stuck = await until(org, conv, (x) => x.state === 'needs_attention', 'needs_attention');
+    expect(stuck.reason).toBe('permission_denied');
+    const connection = (await stack.api('GET', `/v1/orgs/${org}/connection`)).body;
+    expect(String(connection.lastError)).toMatch(/Activity/);
+    stack.sim.setPermissions('perm-client', {});
+    expect((await stack.connect(org, { clientId: sim.clientId, clientSecret: sim.clientSecret })).status).toBe(200);
+    const c = await until(org, conv, (x) => x.syncedUpTo === 2, 'resumed');
+    expect(messageTitles(c.caseId)).toHaveLength(2);
+  });
+
+  it('an owner GUID that does not exist puts the conversation in needs_attention; correcting it resumes', async () => {
+    const org = 'org-owner';
+    expect((await stack.connect(org, { ownerId: '11111111-2222-4333-8444-555555555555' })).status).toBe(200);
+    const conv = 'needs-owner';
+    await stack.postEvents(org, conv, messages('w', 2));
+    const stuck = await until(org, conv, (x) => x.state === 'needs_attention', 'needs_attention');
+    expect(stuck.reason).toBe('invalid_lookup');
+    expect((await stack.connect(org, { ownerId: null })).status).toBe(200);
+    const c = await until(org, conv, (x) => x.syncedUpTo === 2 && x.state === 'syncing', 'resumed');
+    expect(messageTitles(c.caseId)).toHaveLength(2);
+  });
+});
+
+describe('bad input', () => {
+  const org = 'org-input';
+  beforeAll(async () => expect((await stack.connect(org)).status).toBe(200));
+
+  it.each([
+    ['no body', undefined, 'body'],
+    ['unknown type', { type: 'typing', eventId: 'x' }, ''],
+    ['timestamp without zone', { type: 'message', eventId: 'x', role: 'customer', text: 'hi', sentAt: '2026-12-01T10:00:00' }, 'sentAt'],
+    ['empty message', { type: 'message', eventId: 'x', role: 'customer', text: ' ', sentAt: '2026-12-01T10:00:00Z' }, 'text'],
+    ['unknown field', { type: 'message', eventId: 'x', role: 'customer', text: 'hi', sentAt: '2026-12-01T10:00:00Z', colour: 'red' }, ''],
+    ['bad role', { type: 'message', eventId: 'x', role: 'bot', text: 'hi', sentAt: '2026-12-01T10:00:00Z' }, 'role'],
+  ])('%s → 400 with field errors, nothing stored', async (_name, body, field) => {
+    const res = await stack.api('POST', `/v1/orgs/${org}/conversations/bad-1/events`, body);
+    expect(res.status).toBe(400);
+    expect(res.body.error).toBe('invalid_request');
+    if (field) expect(JSON.stringify(res.body.issues ?? res.body.message)).toContain(field);
+    expect((await stack.api('GET', `/v1/orgs/${org}/conversations/bad-1`)).status).toBe(404);
+  });
+
+  it('rejects a bad conversation ID, a missing token and an unconnected org', async () => {
+    expect((await stack.postEvents(org, 'has space', message('m1', 'customer', 'x'))).status).toBe(400);
+    expect((await stack.postEvents(org, 'bad%2Fslash', message('m1', 'customer', 'x'))).status).toBe(400);
+    const noAuth = await fetch(`${stack.apiUrl}/v1/orgs/${org}/conversations/c/events`, { method: 'POST' });
+    expect(noAuth.status).toBe(401);
+    const unconnected = await stack.postEvents('org-never', 'c1', message('m1', 'customer', 'x'));
+    expect(unconnected.status).toBe(409);
+    expect(unconnected.body.error).toBe('not_connected');
+  });
+});
+
+describe('Temporal unreachable', () => {
+  it('answers 503, keeps the events, and syncs them once Temporal is back', async () => {
+    const org = 'org-temporal';
+    expect((await stack.connect(org)).status).toBe(200);
+    await stack.restartApp({ temporalAddress: '127.0.0.1:1', runWorker: false });
+    const res = await stack.postEvents(org, 'down-1', messages('d', 3));
+    expect(res.status).toBe(503);
+    expect(res.body.error).toBe('temporal_unavailable');
+    expect((await conversation(org, 'down-1')).storedUpTo).toBe(3);
+    await stack.restartApp();
+    const c = await until(org, 'down-1', (x) => x.syncedUpTo === 3, 'synced after Temporal came back');
+    expect(messageTitles(c.caseId)).toHaveLength(3);
+  });
+});
