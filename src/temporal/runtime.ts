@@ -32,5 +32,8 @@ let installed = false;
 export function installTemporalRuntime(logger: Logger): void {
   if (installed) return;
   installed = true;
-  Runtime.install({ logger: new PinoTemporalLogger(logger.child({ component: 'temporal' })) });
+  // The SDK is chatty at info (bundle statistics, state changes): keep its warnings and errors
+  // unless we are debugging.
+  const level = logger.levelVal <= 20 ? logger.level : logger.levelVal > 40 ? logger.level : 'warn';
+  Runtime.install({ logger: new PinoTemporalLogger(logger.child({ component: 'temporal' }, { level })) });
 }
