@@ -25,10 +25,29 @@
  *   GET    /__sim/requests/counts               counts by kind
  *   DELETE /__sim/requests/counts               reset counts, log and fault counts
  *   GET    /__sim/requests/log                  request log
+ *   GET    /__sim/business-processes            current BusinessProcessesOptions (defaults filled in) or null
+ *   PUT    /__sim/business-processes            BusinessProcessesOptions (null = off) -> 200 current
+ *   DELETE /__sim/business-processes            turn the processes off
+ *   GET    /__sim/webhooks/controls             WebhookControlState
+ *   PUT    /__sim/webhooks/controls             WebhookControls (given fields change) -> 200 state
+ *   POST   /__sim/webhooks/release              send held deliveries newest first -> 200 their attempts
+ *   POST   /__sim/webhooks/settle               {"timeoutMs"?} wait until none pending -> 200 counts, 504 on timeout
+ *   GET    /__sim/webhooks/log                  delivery attempts
+ *   DELETE /__sim/webhooks/log                  clear log and counts
+ *   GET    /__sim/webhooks/counts               WebhookCounts
  */
 import { timingSafeEqual } from 'node:crypto';
 import { ODataHttpError } from './errors';
-import { isEntityName, type CreatioSimulator, type DeleteOptions, type FaultRule, type Permissions, type SimClientSpec } from './types';
+import {
+  isEntityName,
+  type BusinessProcessesOptions,
+  type CreatioSimulator,
+  type DeleteOptions,
+  type FaultRule,
+  type Permissions,
+  type SimClientSpec,
+  type WebhookControls,
+} from './types';
 
 interface ControlResponse {
   status: number;
@@ -70,7 +89,8 @@ export class ControlApi {
     return a.length === b.length && timingSafeEqual(a, b);
   }
 
-  handle(method: string, path: string, search: string, token: string | undefined, text: string): ControlResponse {
+  /** Async because some routes wait for webhook deliveries (release, settle). */
+  async handle(method: string, path: string, search: string, token: string | undefined, text: string): Promise<ControlResponse> {
     if (!this.authorized(token)) return reply(401, { error: 'missing or wrong x-sim-control-token' });
     try {
       let body: unknown;
@@ -83,6 +103,7 @@ export class ControlApi {
       }
       const query = new URLSearchParams(search);
       const seg = path.split('/').filter(Boolean).slice(1).map(decodeURIComponent);
+      if (seg[0] === 'business-processes' || seg[0] === 'webhooks') return await this.webhooks(method, seg, body);
       return this.route(method, seg, query, body);
     } catch (err) {
       if (err instanceof ControlError) return reply(err.status, { error: err.message });
@@ -146,6 +167,46 @@ export class ControlApi {
         if (area === 'records') return this.records(method, a, b, query, body);
     }
     return reply(404, { error: `no control route ${method} /__sim/${seg.join('/')}` });
+  }
+
+  private async webhooks(method: string, seg: string[], body: unknown): Promise<ControlResponse> {
+    const route = `${method} ${seg.join('/')}`;
+    switch (route) {
+      case 'GET business-processes':
+        return reply(200, this.sim.businessProcesses() ?? null);
+      case 'PUT business-processes':
+        // Validated by the simulator; a JSON null turns the processes off.
+        this.sim.setBusinessProcesses(body === null ? undefined : (asObject(body) as unknown as BusinessProcessesOptions));
+        return reply(200, this.sim.businessProcesses() ?? null);
+      case 'DELETE business-processes':
+        this.sim.setBusinessProcesses(undefined);
+        return reply(204);
+      case 'GET webhooks/controls':
+        return reply(200, this.sim.webhookControls());
+      case 'PUT webhooks/controls':
+        return reply(200, this.sim.webhookControls(asObject(body) as WebhookControls));
+      case 'POST webhooks/release':
+        return reply(200, await this.sim.releaseWebhooks());
+      case 'POST webhooks/settle': {
+        const timeoutMs = body === undefined ? undefined : asObject(body).timeoutMs;
+        if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs > 0))) throw new ControlError(400, 'timeoutMs must be a positive number');
+        try {
+          await this.sim.webhooksSettled(timeoutMs);
+        } catch (err) {
+          throw new ControlError(504, err instanceof Error ? err.message : String(err));
+        }
+        return reply(200, this.sim.webhookCounts());
+      }
+      case 'GET webhooks/log':
+        return reply(200, this.sim.webhookLog());
+      case 'DELETE webhooks/log':
+        this.sim.clearWebhookLog();
+        return reply(204);
+      case 'GET webhooks/counts':
+        return reply(200, this.sim.webhookCounts());
+      default:
+        return reply(404, { error: `no control route ${method} /__sim/${seg.join('/')}` });
+    }
   }
 
   private requireClient(clientId: string): void {

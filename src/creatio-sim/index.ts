@@ -10,9 +10,12 @@ export { MAX_BATCH_REQUESTS } from './batch';
 export { ODataHttpError } from './errors';
 export type { ErrorEnvelope } from './errors';
 export { ENTITY_NAMES, isEntityName } from './types';
+export { encodeWebhookBody } from './business-processes';
 export type {
   ActiveFaultInfo,
   AgentWriteOptions,
+  BusinessProcessKind,
+  BusinessProcessesOptions,
   CreatioSimulator,
   DeleteOptions,
   EntityName,
@@ -27,4 +30,9 @@ export type {
   SimClientInfo,
   SimClientSpec,
   SimulatorOptions,
+  WebhookAttempt,
+  WebhookControlState,
+  WebhookControls,
+  WebhookCounts,
+  WebhookPayload,
 } from './types';

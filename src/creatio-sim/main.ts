@@ -1,8 +1,11 @@
 /**
  * Standalone simulator: `npm run creatio-sim [-- --port 8787 --host 127.0.0.1
- * --odata-base-path /odata --token-lifetime 3600 --no-chat-origin]`.
+ * --odata-base-path /odata --token-lifetime 3600 --no-chat-origin
+ * --webhook-url https://host/webhooks/creatio/<token> --webhook-format form]`.
  * Environment: CREATIO_SIM_PORT, CREATIO_SIM_HOST, CREATIO_SIM_CLIENT_ID,
- * CREATIO_SIM_CLIENT_SECRET, CREATIO_SIM_CONTROL_TOKEN. The control API is on.
+ * CREATIO_SIM_CLIENT_SECRET, CREATIO_SIM_CONTROL_TOKEN, CREATIO_SIM_WEBHOOK_URL.
+ * The control API is on; webhook business processes can also be set through it
+ * (PUT /__sim/business-processes). Each webhook attempt is printed.
  */
 import { SIM_IDS } from './seed';
 import { startCreatioSimulator } from './simulator';
@@ -43,9 +46,19 @@ async function main(): Promise<void> {
     seedChatOrigin: !flag('no-chat-origin'),
     clients: [{ clientId, clientSecret, name: 'Integration app user', userContactId: SIM_IDS.demoClientUserContact }],
   };
+  const webhookUrl = arg('webhook-url') ?? process.env.CREATIO_SIM_WEBHOOK_URL;
+  const webhookFormat = arg('webhook-format') ?? 'json';
+  if (webhookFormat !== 'json' && webhookFormat !== 'form') throw new Error('--webhook-format must be json or form');
+  if (webhookUrl) options.businessProcesses = { url: webhookUrl, format: webhookFormat };
   const controlToken = process.env.CREATIO_SIM_CONTROL_TOKEN;
   if (controlToken) options.controlToken = controlToken;
   const sim = await startCreatioSimulator(options);
+  // Creatio's process log is where an admin would look; stdout is ours.
+  sim.onWebhookAttempt((a) => {
+    const outcome = a.dropped ? 'dropped (test control)' : a.error !== undefined ? `error: ${a.error}` : `HTTP ${a.status ?? '?'}`;
+    const flags = `${a.duplicated ? ' [duplicate]' : ''}${a.retry ? ` [retry ${a.retry}]` : ''}`;
+    process.stdout.write(`webhook ${a.kind} (run ${a.run}) case ${a.payload.caseId}: ${outcome}${flags}\n`);
+  });
   const lines = [
     'Creatio simulator running',
     `  Instance URL:  ${sim.url}`,
@@ -54,6 +67,7 @@ async function main(): Promise<void> {
     `  Client ID:     ${clientId}`,
     `  Client secret: ${clientSecret}`,
     `  Control API:   ${sim.url}/__sim  (e.g. GET ${sim.url}/__sim/records/Case${controlToken ? ', header x-sim-control-token' : ''})`,
+    `  Webhooks:      ${webhookUrl ? `${webhookUrl} (${webhookFormat})` : 'off (--webhook-url, or PUT /__sim/business-processes)'}`,
     'Ctrl+C to stop.',
   ];
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -174,7 +174,7 @@ export class SimulatorHttpHandler {
 
     if (path === '/__sim' || path.startsWith('/__sim/')) {
       if (this.control) {
-        const r = this.control.handle(method, path, search, header(req, 'x-sim-control-token'), text);
+        const r = await this.control.handle(method, path, search, header(req, 'x-sim-control-token'), text);
         this.send(res, r);
         return;
       }

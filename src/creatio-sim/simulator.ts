@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { BusinessProcessEmulator, resolveBusinessProcesses } from './business-processes';
 import { ControlApi } from './control';
 import { SimulatorCore, resolveOptions, type SimUrls } from './core';
 import { SimulatorHttpHandler } from './server';
@@ -30,6 +31,8 @@ export function defaultClientSpec(): SimClientSpec {
 
 export async function startCreatioSimulator(options: SimulatorOptions = {}): Promise<CreatioSimulator> {
   const opts = resolveOptions(options);
+  // Validate before binding so a bad option leaves no server behind.
+  if (options.businessProcesses !== undefined) resolveBusinessProcesses(options.businessProcesses);
   let handler: SimulatorHttpHandler | undefined;
   const server = createServer((req, res) => {
     if (handler) handler.handle(req, res);
@@ -46,6 +49,20 @@ export async function startCreatioSimulator(options: SimulatorOptions = {}): Pro
   const url = `http://${host}:${address.port}`;
   const urls: SimUrls = { url, tokenUrl: `${url}/connect/token`, odataUrl: `${url}${opts.odataBasePath}` };
   const core = new SimulatorCore(opts, urls, options.clients ?? [defaultClientSpec()]);
+  const processes = new BusinessProcessEmulator({
+    now: core.now,
+    activityTypeName: (typeId) => {
+      const name = core.store.get('ActivityType', typeId)?.Name;
+      return typeof name === 'string' ? name : undefined;
+    },
+    caseStatus: (statusId) => {
+      const row = core.store.get('CaseStatus', statusId);
+      return row ? { isResolved: row.IsResolved === true, isFinal: row.IsFinal === true } : undefined;
+    },
+    isClientUser: (contactId) => core.identity.list().some((c) => c.userContactId === contactId),
+  });
+  processes.configure(options.businessProcesses);
+  core.onRecordChange((change) => processes.handleChange(change));
 
   let closing: Promise<void> | undefined;
   const sim: CreatioSimulator = {
@@ -84,12 +101,24 @@ export async function startCreatioSimulator(options: SimulatorOptions = {}): Pro
       core.faults.resetCounters();
     },
     onRecordChange: (listener) => core.onRecordChange(listener),
+    setBusinessProcesses: (bp) => processes.configure(bp),
+    businessProcesses: () => processes.current(),
+    webhookControls: (controls) => processes.setControls(controls),
+    releaseWebhooks: () => processes.release(),
+    webhookLog: () => processes.attempts(),
+    webhookCounts: () => processes.counts(),
+    clearWebhookLog: () => processes.clearLog(),
+    webhooksSettled: (timeoutMs) => processes.settled(timeoutMs),
+    onWebhookAttempt: (listener) => processes.onAttempt(listener),
     close: () => {
-      closing ??= new Promise<void>((resolve) => {
-        handler?.shutdown();
-        server.close(() => resolve());
-        for (const s of sockets) s.destroy();
-      });
+      closing ??= Promise.all([
+        processes.close(),
+        new Promise<void>((resolve) => {
+          handler?.shutdown();
+          server.close(() => resolve());
+          for (const s of sockets) s.destroy();
+        }),
+      ]).then(() => undefined);
       return closing;
     },
   };
@@ -101,6 +130,7 @@ export async function startCreatioSimulator(options: SimulatorOptions = {}): Pro
     options: { ...opts, controlToken: opts.controlToken === undefined ? undefined : '(set)' },
     clients: core.identity.list(),
     agentContactId: core.agentContactId,
+    businessProcesses: processes.current() ?? null,
   });
   const control = opts.controlApi ? new ControlApi(sim, describe, opts.controlToken) : undefined;
   handler = new SimulatorHttpHandler(core, control);

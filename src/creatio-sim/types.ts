@@ -186,6 +186,137 @@ export interface SimulatorOptions {
   enforceFinalStatus?: boolean;
   /** Row cap per query (Creatio MaxEntityRowCount). Default 20000. */
   maxPageSize?: number;
+  /**
+   * Emulates the customer's two webhook business processes (issue 4). Off when
+   * absent; can be set later with setBusinessProcesses, because the service's
+   * webhook URL is only known once its connection is saved.
+   */
+  businessProcesses?: BusinessProcessesOptions;
+}
+
+/**
+ * The two business processes a Creatio admin builds so Creatio calls our webhook
+ * (creatio-api.md 4.1; opencx-creatio-integration.md 3.3): a Signal start event
+ * plus "Call web service". Creatio cannot sign the request and does not retry it.
+ *
+ * Bodies (keys in this order; `format: 'form'` sends the same keys as
+ * application/x-www-form-urlencoded):
+ *   BP #1  {"event_type":"new_activity","caseId":"<guid>","activityId":"<guid>"}
+ *   BP #2  {"event_type":"case_status_changed","caseId":"<guid>","statusId":"<guid>","modifiedOn":"<iso>"}
+ */
+export interface BusinessProcessesOptions {
+  /** Absolute http(s) URL, e.g. https://host/webhooks/creatio/<token>. */
+  url: string;
+  /** Extra request headers, as declared on the web service (e.g. X-Webhook-Token). */
+  headers?: Record<string, string>;
+  /** Body encoding. Default 'json'. */
+  format?: 'json' | 'form';
+  /** BP #1: Activity "After record added". */
+  agentReply?: {
+    /** Default true. */
+    enabled?: boolean;
+    /** ActivityType names the start-event filter accepts. Default ['Email', 'Task']; [] = any type. */
+    activityTypeNames?: string[];
+    /** Filter "Case is filled in". Default true; when false, an activity without a case sends the zero GUID. */
+    onlyWithCase?: boolean;
+    /**
+     * Skip activities added by an OAuth client's system user. Default false: a
+     * realistic process fires on ANY added activity, including the integration's
+     * own, and the service must ignore those itself.
+     */
+    excludeClientUsers?: boolean;
+  };
+  /** BP #2: Case "After record modified" when StatusId changes to a matching status. */
+  caseClosure?: {
+    /** Default true. */
+    enabled?: boolean;
+    /** Which statuses fire: IsResolved, IsFinal, or either. Default 'resolved_or_final'. */
+    statusFilter?: 'resolved_or_final' | 'resolved' | 'final';
+    /** Skip status changes made by an OAuth client's system user. Default false (fires for everyone). */
+    excludeClientUsers?: boolean;
+  };
+  /** Abort a POST after this long (the process element fails). Default 10000. */
+  timeoutMs?: number;
+  /** Extra attempts after a failure (network error or non-2xx). Default 0: Creatio's element does not retry. */
+  retries?: number;
+  /** Pause before each retry. Default 1000. */
+  retryDelayMs?: number;
+}
+
+export type BusinessProcessKind = 'agentReply' | 'caseClosure';
+
+/** The keys a process sends (see BusinessProcessesOptions for the exact bodies). */
+export type WebhookPayload =
+  | { event_type: 'new_activity'; caseId: string; activityId: string }
+  | { event_type: 'case_status_changed'; caseId: string; statusId: string; modifiedOn: string };
+
+/** Test controls for webhook delivery. Fields given replace the current value; others stay. */
+export interface WebhookControls {
+  /** Wait this long before each POST (held deliveries are sent without it once released). Default 0. */
+  delayMs?: number;
+  /** Silently lose the next N process runs (logged with dropped: true, nothing sent). */
+  dropNext?: number;
+  /** Send the next N process runs twice, concurrently (the copy is logged with duplicated: true). */
+  duplicateNext?: number;
+  /**
+   * Queue deliveries instead of sending them, until releaseWebhooks(), which sends
+   * them in reverse order. Setting it back to false releases the queue the same way.
+   */
+  holdAndReorder?: boolean;
+}
+
+export interface WebhookControlState {
+  delayMs: number;
+  dropNext: number;
+  duplicateNext: number;
+  holdAndReorder: boolean;
+}
+
+/** One delivery attempt (or a dropped run), logged when it ends. */
+export interface WebhookAttempt {
+  /** Attempt number, in the order attempts ended. */
+  seq: number;
+  /** The process run it belongs to; a duplicate and retries share their run's. */
+  run: number;
+  /** When the POST started (or the run was dropped). */
+  at: number;
+  kind: BusinessProcessKind;
+  url: string;
+  contentType: string;
+  /** The body exactly as sent (or as it would have been, when dropped). */
+  body: string;
+  payload: WebhookPayload;
+  /** Contact whose change triggered the process. */
+  byUserContactId: string;
+  /** HTTP status received; absent when dropped or on a network error. */
+  status?: number;
+  /** Start of the response body (up to 2000 characters). */
+  responseBody?: string;
+  /** Network error, timeout or abort. */
+  error?: string;
+  durationMs?: number;
+  dropped?: boolean;
+  duplicated?: boolean;
+  /** Retry number (1 = first retry) when the `retries` option is used. */
+  retry?: number;
+}
+
+export interface WebhookCounts {
+  /** Process runs by kind (dropped ones included). */
+  runs: Record<BusinessProcessKind, number>;
+  /** POSTs made (duplicates and retries included). */
+  attempts: number;
+  /** Attempts answered with 2xx. */
+  succeeded: number;
+  /** Attempts with a non-2xx answer or a network error. */
+  failed: number;
+  dropped: number;
+  duplicated: number;
+  retried: number;
+  /** Deliveries queued by holdAndReorder right now. */
+  held: number;
+  /** Deliveries waiting for their delay or in flight right now. */
+  pending: number;
 }
 
 export interface DeleteOptions {
@@ -238,5 +369,22 @@ export interface CreatioSimulator {
   resetCounts(): void;
 
   onRecordChange(listener: (change: RecordChange) => void): () => void;
+
+  /** Sets or replaces the emulated business processes; undefined turns them off. Throws on invalid options. */
+  setBusinessProcesses(options: BusinessProcessesOptions | undefined): void;
+  /** The current business-process options with defaults filled in, or undefined when off. */
+  businessProcesses(): BusinessProcessesOptions | undefined;
+  /** Changes the given delivery controls and returns the resulting state (no argument: just read it). */
+  webhookControls(controls?: WebhookControls): WebhookControlState;
+  /** Ends holding and sends the held deliveries newest first, one after another; resolves with their attempts. */
+  releaseWebhooks(): Promise<WebhookAttempt[]>;
+  webhookLog(): ReadonlyArray<WebhookAttempt>;
+  webhookCounts(): WebhookCounts;
+  /** Clears the webhook log and counts (not the controls or held deliveries). */
+  clearWebhookLog(): void;
+  /** Resolves when no delivery is waiting or in flight (held ones excluded); rejects after timeoutMs (default 10000). */
+  webhooksSettled(timeoutMs?: number): Promise<void>;
+  onWebhookAttempt(listener: (attempt: WebhookAttempt) => void): () => void;
+
   close(): Promise<void>;
 }
