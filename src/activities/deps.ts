@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import type { CallbackTarget } from '../platform/deliver';
 import type { CreatioConnections } from '../sync/creatio-connections';
 
 /** Told when an org's connection changes health, e.g. to call the platform back. */
@@ -15,4 +16,6 @@ export interface ActivityDeps {
   /** Longest text per activity before a message is split. */
   activityTextMax: number;
   health?: ConnectionHealthListener;
+  /** Where platform events go; undefined = they stay queued. */
+  callback?: CallbackTarget;
 }

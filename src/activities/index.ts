@@ -1,4 +1,6 @@
 import type { ActivityDeps } from './deps';
+import { deliverOutbox } from './deliver-outbox';
+import { pullFromCreatio } from './pull-from-creatio';
 import { resolveCase } from './resolve-case';
 import { planSync, recordSyncState } from './sync-state';
 import type { SyncActivities } from './types';
@@ -16,5 +18,7 @@ export function createActivities(deps: ActivityDeps): SyncActivities {
     fetchToken: ({ orgId }) => withCreatio(deps, orgId, ({ client }) => client.getToken()),
     writeToCase: (input) => writeToCase(deps, input),
     resolveCase: (input) => resolveCase(deps, input),
+    pullFromCreatio: (input) => pullFromCreatio(deps, input),
+    deliverOutbox: (input) => deliverOutbox(deps, input),
   };
 }

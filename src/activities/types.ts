@@ -59,4 +59,14 @@ export interface SyncActivities {
   writeToCase(input: WriteToCaseInput): Promise<WriteToCaseResult>;
   /** Sets the connection's resolved status on the case. */
   resolveCase(input: ConversationRef & { seq: number }): Promise<{ outcome: ResolveOutcome }>;
+  /** Reads the case in Creatio for agent replies and resolution (webhook or backstop); queues platform events. */
+  pullFromCreatio(input: ConversationRef & { purpose: 'webhook' | 'backstop' }): Promise<PullResult>;
+  /** Delivers queued platform events (of a conversation, or of the org when conversationId is null). */
+  deliverOutbox(input: { orgId: string; conversationId: string | null }): Promise<{ delivered: number; pending: number }>;
+}
+
+export interface PullResult {
+  replies: number;
+  resolvedInCreatio: boolean;
+  caseMissing: boolean;
 }

@@ -1,7 +1,8 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { EntityRow } from '../creatio';
 import { buildCaseRow, buildEventRows, buildSessionLinkRow, type ActivityContext } from '../domain/case-records';
-import type { HandoffEvent, MessageEvent } from '../domain/events';
+import type { Pool } from 'pg';
+import type { HandoffEvent, MessageEvent, StoredEvent } from '../domain/events';
 import { caseRecordId } from '../domain/record-ids';
 import { advanceSyncedSeq, getConversation, markCaseLinkWritten, setConversationCase } from '../store/conversations-repo';
 import { findFirstEvent, readEvents } from '../store/events-repo';
@@ -66,8 +67,10 @@ export async function writeToCase(deps: ActivityDeps, input: WriteToCaseInput): 
     // After which row count each event is completely written.
     const checkpoints: Array<{ rows: number; seq: number }> = [];
     const handoffCreatedCase = createsCase && input.createCase?.trigger === 'handoff' ? input.createCase.triggerSeq : null;
+    const echoes = await findEchoes(deps.pool, orgId, conversationId, events);
     for (const stored of events) {
-      for (const body of buildEventRows(ctx, stored, { handoffCreatedCase: stored.seq === handoffCreatedCase })) {
+      const echo = echoes.has(stored.seq);
+      for (const body of buildEventRows(ctx, stored, { handoffCreatedCase: stored.seq === handoffCreatedCase, echo })) {
         rows.push({ entity: 'Activity', body });
       }
       checkpoints.push({ rows: rows.length, seq: stored.seq });
@@ -102,6 +105,33 @@ export async function writeToCase(deps: ActivityDeps, input: WriteToCaseInput): 
       recordsWritten: result.confirmed - result.alreadyExisted,
     };
   });
+}
+
+/**
+ * Agent messages that are our own relayed Creatio replies coming back from
+ * the platform: marked with creatioActivityId, or (for platforms that do not
+ * pass it on) an agent message with exactly the text of a reply we relayed.
+ */
+async function findEchoes(pool: Pool, orgId: string, conversationId: string, events: StoredEvent[]): Promise<Set<number>> {
+  const echoes = new Set<number>();
+  const agentTexts = new Map<string, number[]>();
+  for (const { seq, event } of events) {
+    if (event.type !== 'message' || event.role !== 'agent') continue;
+    if (event.creatioActivityId) echoes.add(seq);
+    else agentTexts.set(normalise(event.text), [...(agentTexts.get(normalise(event.text)) ?? []), seq]);
+  }
+  if (agentTexts.size === 0) return echoes;
+  const { rows } = await pool.query<{ text: string }>(
+    `SELECT payload->'data'->>'text' AS text FROM outbound_events
+      WHERE org_id = $1 AND conversation_id = $2 AND type = 'agent_reply'`,
+    [orgId, conversationId],
+  );
+  for (const { text } of rows) for (const seq of agentTexts.get(normalise(text ?? '')) ?? []) echoes.add(seq);
+  return echoes;
+}
+
+function normalise(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
 }
 
 function numberOf(body: unknown): string | null {

@@ -10,6 +10,12 @@ export interface ApiDeps {
   logger: Logger;
   apiToken: string;
   bodyLimit: number;
+  /** Largest webhook body accepted from Creatio. */
+  webhookBodyLimit: number;
+  /** Public base URL for showing webhook URLs (e.g. https://sync.example.com). */
+  publicBaseUrl: () => string;
+  /** Grace period of a rotated webhook token, in seconds. */
+  webhookTokenGraceSeconds: number;
   /** Answers readiness: can we reach Temporal right now? */
   temporalReachable: () => Promise<boolean>;
 }

@@ -56,6 +56,8 @@ const MessageSchema = z
     channel: z.string().trim().min(1).max(50).optional(),
     senderName: z.string().trim().min(1).max(200).optional(),
     attachments: z.array(AttachmentSchema).max(50).optional(),
+    /** The agent reply we relayed from this Creatio activity: stored, never written back (no echo). */
+    creatioActivityId: GuidSchema.optional(),
   })
   .strict()
   .refine((m) => (m.text ?? '').trim() !== '' || (m.html ?? '').trim() !== '' || (m.attachments?.length ?? 0) > 0, {

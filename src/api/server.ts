@@ -4,6 +4,8 @@ import type { ApiDeps } from './deps';
 import { registerConnectionRoutes } from './routes/connection';
 import { registerEventRoutes } from './routes/events';
 import { registerHealthRoutes } from './routes/health';
+import { registerWebhookAdminRoutes } from './routes/webhook-admin';
+import { registerWebhookRoutes } from './routes/webhooks';
 
 /** The HTTP API, without listening. */
 export function buildApi(deps: ApiDeps): FastifyInstance {
@@ -20,10 +22,12 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   app.setNotFoundHandler((_req, reply) => reply.code(404).send({ error: 'not_found', message: 'No such endpoint' }));
 
   registerHealthRoutes(app, deps);
+  registerWebhookRoutes(app, deps);
   app.register(async (v1) => {
     v1.addHook('onRequest', requireServiceToken(deps.apiToken));
     registerEventRoutes(v1, deps);
     registerConnectionRoutes(v1, deps);
+    registerWebhookAdminRoutes(v1, deps);
   });
   return app;
 }

@@ -17,6 +17,7 @@ export function toConversationEvent(input: EventInput, receivedAt: string): Conv
         ...(input.channel !== undefined && { channel: input.channel }),
         ...(input.senderName !== undefined && { senderName: input.senderName }),
         ...(input.attachments !== undefined && { attachments: input.attachments }),
+        ...(input.creatioActivityId !== undefined && { creatioActivityId: input.creatioActivityId }),
       };
     }
     case 'handoff':

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
-import { connectionChangedSignal, eventsAvailableSignal, type SyncTimings } from '../workflows/definitions';
+import { connectionChangedSignal, creatioChangedSignal, eventsAvailableSignal, type SyncTimings } from '../workflows/definitions';
 import { conversationWorkflowId } from '../workflows/ids';
 import { OrgIdAttr } from '../workflows/search-attributes';
 import type { conversationSync } from '../workflows/conversation-sync';
@@ -49,4 +49,22 @@ export async function signalConnectionChanged(target: SignalTarget, orgId: strin
     if (err instanceof WorkflowNotFoundError) return false;
     throw err;
   }
+}
+
+/**
+ * Tells the conversation's workflow that Creatio reported a change on its
+ * case, starting the workflow if it had finished (an agent may reply days later).
+ */
+export async function signalCreatioChanged(target: SignalTarget, orgId: string, conversationId: string): Promise<void> {
+  await target.client.connection.withDeadline(Date.now() + (target.deadlineMs ?? 5_000), () =>
+    target.client.workflow.signalWithStart<typeof conversationSync, []>('conversationSync', {
+      workflowId: conversationWorkflowId(orgId, conversationId),
+      taskQueue: target.taskQueue,
+      args: [{ orgId, conversationId, timings: target.timings }],
+      signal: creatioChangedSignal,
+      signalArgs: [],
+      typedSearchAttributes: [{ key: OrgIdAttr, value: orgId }],
+      staticSummary: `Creatio sync of conversation ${conversationId} (org ${orgId})`,
+    }),
+  );
 }

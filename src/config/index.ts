@@ -49,6 +49,23 @@ const ConfigSchema = z.object({
   NEEDS_ATTENTION_RECHECK_MS: durationMs.default(15 * 60_000),
   /** Longest wait between workflow-level retries while Creatio is unavailable. */
   CREATIO_RETRY_MAX_WAIT_MS: durationMs.default(5 * 60_000),
+  /** A conversation with nothing happening finishes its workflow after this (a new event restarts it). */
+  CONVERSATION_IDLE_TIMEOUT_MS: durationMs.default(7 * 24 * 3600_000),
+  /** Backstop reads of open cases for lost webhooks: first interval (doubles while nothing changes)... */
+  BACKSTOP_MIN_MS: durationMs.default(60_000),
+  /** ...and the longest. 0 turns the backstop off. */
+  BACKSTOP_MAX_MS: z.coerce.number().int().min(0).default(15 * 60_000),
+
+  /** Where agent replies, resolutions and connection alerts are POSTed (signed). */
+  PLATFORM_CALLBACK_URL: z.string().url().optional(),
+  /** HMAC-SHA256 key for the X-Signature header of callbacks. */
+  PLATFORM_CALLBACK_SECRET: z.string().min(16).optional(),
+  PLATFORM_CALLBACK_TIMEOUT_MS: durationMs.default(10_000),
+  /** Largest webhook body accepted from Creatio business processes. */
+  WEBHOOK_BODY_LIMIT: z.coerce.number().int().positive().default(65_536),
+  /** After a webhook token rotation the old token keeps working this long. */
+  WEBHOOK_TOKEN_GRACE_SECONDS: z.coerce.number().int().min(0).default(24 * 3600),
+
   /** How often the API re-signals events stored while Temporal was unreachable. */
   SIGNAL_RECOVERY_INTERVAL_MS: durationMs.default(5_000),
 
@@ -72,8 +89,14 @@ export type Config = z.infer<typeof ConfigSchema> & {
 
 export class ConfigError extends Error {}
 
+const ConfigChecks = ConfigSchema.superRefine((c, ctx) => {
+  if (c.PLATFORM_CALLBACK_URL && !c.PLATFORM_CALLBACK_SECRET) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['PLATFORM_CALLBACK_SECRET'], message: 'required when PLATFORM_CALLBACK_URL is set (callbacks are signed)' });
+  }
+});
+
 export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const result = ConfigSchema.safeParse(env);
+  const result = ConfigChecks.safeParse(env);
   if (!result.success) {
     const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);

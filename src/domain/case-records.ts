@@ -112,8 +112,14 @@ export function buildSessionLinkRow(
  * or several when the text is longer than the column allows; a handoff on an
  * existing case becomes a note; a resolve writes nothing.
  */
-export function buildEventRows(ctx: ActivityContext, stored: StoredEvent, opts: { handoffCreatedCase: boolean }): CreatioRow[] {
+export function buildEventRows(
+  ctx: ActivityContext,
+  stored: StoredEvent,
+  opts: { handoffCreatedCase: boolean; echo?: boolean },
+): CreatioRow[] {
   const event = stored.event;
+  // An agent reply that came from Creatio is already on the case.
+  if (opts.echo) return [];
   switch (event.type) {
     case 'message':
       return messageRows(ctx, event);

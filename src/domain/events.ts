@@ -29,6 +29,8 @@ export interface MessageEvent {
   channel?: string;
   senderName?: string;
   attachments?: AttachmentRef[];
+  /** Set when the message is an agent reply that came from this Creatio activity (not written back). */
+  creatioActivityId?: string;
 }
 
 export type AiFieldValue = string | number | boolean | null;

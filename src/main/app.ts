@@ -11,8 +11,10 @@ import type { SecretBox } from '../security/secret-box';
 import { CreatioConnections } from '../sync/creatio-connections';
 import { installTemporalRuntime } from '../temporal/runtime';
 import { ensureSearchAttributes } from '../temporal/search-attributes';
+import { platformHealthNotifier } from '../platform/health-notifier';
 import { createSyncWorker } from '../worker/create-worker';
 import type { SyncTimings } from '../workflows/definitions';
+import { timingsFromConfig } from './timings';
 
 /**
  * Assembles the service from its parts: the worker (workflows + activities)
@@ -54,15 +56,18 @@ export async function startApp(o: AppOptions): Promise<RunningApp> {
     },
   };
 
+  const timings = { ...timingsFromConfig(cfg), ...o.timings };
   try {
     if (o.runWorker) {
       const connection = await NativeConnection.connect({ address: o.temporalAddress });
       stops.push(() => connection.close());
-      if (o.registerSearchAttributes) {
-        const { connection: clientConnection } = createTemporalClient({ address: o.temporalAddress, namespace: cfg.TEMPORAL_NAMESPACE });
-        await ensureSearchAttributes(clientConnection, cfg.TEMPORAL_NAMESPACE);
-        await clientConnection.close();
-      }
+      // The worker's own client: org-level notifications are started from activities.
+      const { client: workerClient, connection: clientConnection } = createTemporalClient({
+        address: o.temporalAddress,
+        namespace: cfg.TEMPORAL_NAMESPACE,
+      });
+      stops.push(() => clientConnection.close());
+      if (o.registerSearchAttributes) await ensureSearchAttributes(clientConnection, cfg.TEMPORAL_NAMESPACE);
       const connections = new CreatioConnections(o.pool, o.secrets, {
         timeoutMs: cfg.CREATIO_REQUEST_TIMEOUT_MS,
         maxConcurrency: cfg.CREATIO_MAX_CONCURRENCY,
@@ -77,7 +82,11 @@ export async function startApp(o: AppOptions): Promise<RunningApp> {
           connections,
           sessionLinkTemplate: cfg.SESSION_LINK_TEMPLATE,
           activityTextMax: cfg.ACTIVITY_TEXT_MAX,
-          health: o.health,
+          health: o.health ?? platformHealthNotifier(o.pool, workerClient, cfg.TEMPORAL_TASK_QUEUE),
+          callback:
+            cfg.PLATFORM_CALLBACK_URL && cfg.PLATFORM_CALLBACK_SECRET
+              ? { url: cfg.PLATFORM_CALLBACK_URL, secret: cfg.PLATFORM_CALLBACK_SECRET, timeoutMs: cfg.PLATFORM_CALLBACK_TIMEOUT_MS }
+              : undefined,
         },
         workflowBundle: o.workflowBundle ?? (cfg.WORKFLOW_BUNDLE_PATH ? { codePath: cfg.WORKFLOW_BUNDLE_PATH } : undefined),
         maxCachedWorkflows: cfg.WORKER_MAX_CACHED_WORKFLOWS,
@@ -96,7 +105,7 @@ export async function startApp(o: AppOptions): Promise<RunningApp> {
     if (o.runApi) {
       const { client, connection } = createTemporalClient({ address: o.temporalAddress, namespace: cfg.TEMPORAL_NAMESPACE });
       stops.push(() => connection.close());
-      const signals = { client, taskQueue: cfg.TEMPORAL_TASK_QUEUE, timings: o.timings };
+      const signals = { client, taskQueue: cfg.TEMPORAL_TASK_QUEUE, timings };
       const app = buildApi({
         pool: o.pool,
         signals,
@@ -104,6 +113,9 @@ export async function startApp(o: AppOptions): Promise<RunningApp> {
         logger: logger.child({ component: 'api' }),
         apiToken: o.apiToken,
         bodyLimit: cfg.API_BODY_LIMIT,
+        webhookBodyLimit: cfg.WEBHOOK_BODY_LIMIT,
+        publicBaseUrl: () => cfg.PUBLIC_BASE_URL ?? running.apiUrl ?? `http://${cfg.API_HOST}:${cfg.API_PORT}`,
+        webhookTokenGraceSeconds: cfg.WEBHOOK_TOKEN_GRACE_SECONDS,
         temporalReachable: async () => {
           await connection.withDeadline(Date.now() + 2000, () => connection.workflowService.getSystemInfo({}));
           return true;

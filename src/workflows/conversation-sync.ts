@@ -4,6 +4,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -15,6 +16,7 @@ import { planNextStep } from '../domain/sync-plan';
 import type { SyncReason, SyncState } from '../domain/sync-state';
 import {
   connectionChangedSignal,
+  creatioChangedSignal,
   DEFAULT_TIMINGS,
   eventsAvailableSignal,
   syncStatusQuery,
@@ -29,6 +31,12 @@ import { CaseIdAttr, CaseNumberAttr, OrgIdAttr, SyncReasonAttr, SyncStateAttr } 
 const creatio = proxyActivities<SyncActivities>({
   startToCloseTimeout: '3 minutes',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '20s', maximumAttempts: 4 },
+});
+
+// Platform callbacks: retried until the platform takes them, in the background.
+const platform = proxyActivities<SyncActivities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
 
 // Database-only steps: short, local, retried until the database answers.
@@ -46,9 +54,10 @@ const MAX_HISTORY_EVENTS = 10_000;
 
 /**
  * One durable workflow per conversation: keeps its Creatio case in step with
- * the events stored in our database. It orchestrates only; activities read the
- * text and settings from the database and talk to Creatio. Its history holds
- * IDs, sequence numbers and states, never message text or secrets.
+ * the events stored in our database, and relays what agents do on the case
+ * back to the platform. It orchestrates only; activities read text and
+ * settings from the database and talk to Creatio. Its history holds IDs,
+ * sequence numbers and states, never message text or secrets.
  */
 export async function conversationSync(input: ConversationSyncInput): Promise<SyncStatus> {
   const { orgId, conversationId } = input;
@@ -67,7 +76,9 @@ export async function conversationSync(input: ConversationSyncInput): Promise<Sy
   };
   let tokenChecked = input.carried?.tokenChecked ?? false;
   let wake = false;
-  let resolvedAt: number | null = null;
+  let creatioChanged = false;
+  /** The conversation ended (resolved here or in Creatio): finish once nothing more is pending. */
+  let ended = false;
 
   setHandler(eventsAvailableSignal, ({ upTo }) => {
     status.knownSeq = Math.max(status.knownSeq, upTo);
@@ -75,19 +86,22 @@ export async function conversationSync(input: ConversationSyncInput): Promise<Sy
   setHandler(connectionChangedSignal, () => {
     wake = true;
   });
+  setHandler(creatioChangedSignal, () => {
+    creatioChanged = true;
+  });
   setHandler(syncStatusQuery, () => ({ ...status }));
 
   upsertSearchAttributes([{ key: OrgIdAttr, value: orgId }]);
 
-  async function setState(state: SyncState, reason: SyncReason | null): Promise<void> {
-    if (status.state === state && status.reason === reason) return;
+  async function setState(state: SyncState, reason: SyncReason | null, syncedSeq?: number): Promise<void> {
+    if (status.state === state && status.reason === reason && syncedSeq === undefined) return;
     status.state = state;
     status.reason = reason;
     upsertSearchAttributes([
       { key: SyncStateAttr, value: state },
       { key: SyncReasonAttr, value: reason },
     ]);
-    await store.recordSyncState({ orgId, conversationId, state, reason });
+    await store.recordSyncState({ orgId, conversationId, state, reason, syncedSeq });
   }
 
   function noteCase(caseId: string | null, caseNumber: string | null): void {
@@ -98,6 +112,29 @@ export async function conversationSync(input: ConversationSyncInput): Promise<Sy
       { key: CaseIdAttr, value: caseId },
       { key: CaseNumberAttr, value: caseNumber },
     ]);
+  }
+
+  // Platform deliveries run beside the sync so a slow platform never holds up Creatio writes.
+  let delivery: Promise<void> | null = null;
+  let deliverAgain = false;
+  function deliverToPlatform(): void {
+    if (delivery) {
+      deliverAgain = true;
+      return;
+    }
+    delivery = (async () => {
+      do {
+        deliverAgain = false;
+        await platform.deliverOutbox({ orgId, conversationId });
+      } while (deliverAgain);
+    })().finally(() => {
+      delivery = null;
+    });
+  }
+  async function finish(): Promise<SyncStatus> {
+    while (delivery) await delivery;
+    await condition(allHandlersFinished);
+    return { ...status };
   }
 
   /** Runs one Creatio step; on failure waits (visibly) and returns undefined so the caller re-plans. */
@@ -128,9 +165,33 @@ export async function conversationSync(input: ConversationSyncInput): Promise<Sy
     }
   }
 
+  // Backstop for lost webhooks: read the case now and then while it is open.
+  let backstopMs = timings.backstopMinMs;
+  let lastPullAt = Date.now();
+  /** Last time anything happened (events written, replies seen): the idle timeout counts from here. */
+  let lastActivityAt = Date.now();
+  async function pullFromCreatio(purpose: 'webhook' | 'backstop'): Promise<void> {
+    creatioChanged = false;
+    lastPullAt = Date.now();
+    const pulled = await creatioStep(() => creatio.pullFromCreatio({ orgId, conversationId, purpose }));
+    if (!pulled) return;
+    if (pulled.replies > 0 || pulled.resolvedInCreatio) {
+      backstopMs = timings.backstopMinMs;
+      lastActivityAt = Date.now();
+      deliverToPlatform();
+    } else {
+      backstopMs = Math.min(backstopMs * 2, timings.backstopMaxMs);
+    }
+    if (pulled.resolvedInCreatio && !ended) {
+      ended = true;
+      await setState('resolved', null);
+    }
+  }
+
   for (;;) {
     const info = workflowInfo();
     if (info.continueAsNewSuggested || info.historyLength > MAX_HISTORY_EVENTS) {
+      while (delivery) await delivery;
       await condition(allHandlersFinished);
       await continueAsNew<typeof conversationSync>({ ...input, carried: { knownSeq: status.knownSeq, tokenChecked } });
     }
@@ -153,14 +214,16 @@ export async function conversationSync(input: ConversationSyncInput): Promise<Sy
     switch (action.kind) {
       case 'disconnected':
         await setState('disconnected', 'not_connected');
-        return { ...status };
+        return finish();
 
       case 'write': {
         const written = await creatioStep(() =>
           creatio.writeToCase({ orgId, conversationId, fromSeq: action.fromSeq, toSeq: action.toSeq, createCase: action.createCase }),
         );
         if (written) {
-          resolvedAt = null;
+          ended = false;
+          lastActivityAt = Date.now();
+          backstopMs = timings.backstopMinMs;
           noteCase(written.caseId, written.caseNumber);
           status.syncedSeq = written.syncedSeq;
           await setState('syncing', null);
@@ -171,7 +234,7 @@ export async function conversationSync(input: ConversationSyncInput): Promise<Sy
       case 'resolve': {
         const outcome = await creatioStep(() => creatio.resolveCase({ orgId, conversationId, seq: action.seq }));
         if (outcome) {
-          resolvedAt = action.seq;
+          ended = true;
           status.syncedSeq = action.seq;
           await setState('resolved', null);
         }
@@ -179,24 +242,36 @@ export async function conversationSync(input: ConversationSyncInput): Promise<Sy
       }
 
       case 'close_without_case':
-        resolvedAt = action.seq;
+        ended = true;
         status.syncedSeq = action.seq;
-        await store.recordSyncState({ orgId, conversationId, state: 'closed_without_case', reason: null, syncedSeq: action.seq });
-        status.state = 'closed_without_case';
-        upsertSearchAttributes([{ key: SyncStateAttr, value: 'closed_without_case' }]);
+        await setState('closed_without_case', null, action.seq);
         break;
 
       case 'idle': {
         const plannedUpTo = snap.contiguousSeq;
         // Ended conversations finish as soon as nothing more is known; events
         // that arrive later start a new run, which continues from the database.
-        if (resolvedAt !== null && status.knownSeq <= plannedUpTo) return { ...status };
+        if (ended && status.knownSeq <= plannedUpTo && !creatioChanged) return finish();
         if (status.state === 'waiting_for_creatio' || status.state === 'needs_attention') {
           await setState(snap.caseId ? 'syncing' : 'pending', null);
         }
+        // Histories from before two-way sync (no reads of Creatio) replay on the old path.
+        const twoWay = patched('two-way-sync');
+        const polling = twoWay && snap.caseId !== null && !ended && timings.backstopMaxMs > 0;
+        if (twoWay && creatioChanged && snap.caseId) {
+          await pullFromCreatio('webhook');
+          break;
+        }
+        if (polling && Date.now() - lastPullAt >= backstopMs) {
+          await pullFromCreatio('backstop');
+          break;
+        }
+        const idleLeft = timings.idleTimeoutMs - (Date.now() - lastActivityAt);
+        if (twoWay && idleLeft <= 0) return finish();
         wake = false;
-        const more = await condition(() => status.knownSeq > plannedUpTo || wake, timings.idleTimeoutMs);
-        if (!more) return { ...status };
+        const waitMs = polling ? Math.min(idleLeft, Math.max(0, backstopMs - (Date.now() - lastPullAt))) : twoWay ? idleLeft : timings.idleTimeoutMs;
+        const woken = await condition(() => status.knownSeq > plannedUpTo || wake || creatioChanged, waitMs);
+        if (!woken && !polling) return finish();
         break;
       }
     }

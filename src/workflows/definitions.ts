@@ -5,6 +5,8 @@ import type { SyncReason, SyncState } from '../domain/sync-state';
 export const eventsAvailableSignal = defineSignal<[{ upTo: number }]>('eventsAvailable');
 /** The org's connection settings changed: retry now instead of waiting out a backoff. */
 export const connectionChangedSignal = defineSignal('connectionChanged');
+/** A Creatio webhook said something changed on the case: read it now. */
+export const creatioChangedSignal = defineSignal('creatioChanged');
 
 export interface SyncStatus {
   orgId: string;
@@ -28,12 +30,18 @@ export interface SyncTimings {
   recheckMs: number;
   /** Longest wait between retries while Creatio is unavailable. */
   maxRetryWaitMs: number;
+  /** Backstop read of the case for lost webhooks: first interval, doubling while nothing changes... */
+  backstopMinMs: number;
+  /** ...up to this. 0 disables the backstop. */
+  backstopMaxMs: number;
 }
 
 export const DEFAULT_TIMINGS: SyncTimings = {
   idleTimeoutMs: 7 * 24 * 3600_000,
   recheckMs: 15 * 60_000,
   maxRetryWaitMs: 5 * 60_000,
+  backstopMinMs: 60_000,
+  backstopMaxMs: 15 * 60_000,
 };
 
 export interface ConversationSyncInput {

@@ -10,3 +10,7 @@ export function parseConversationWorkflowId(workflowId: string): { orgId: string
   const m = /^creatio-sync\/([^/]+)\/([^/]+)$/.exec(workflowId);
   return m ? { orgId: m[1]!, conversationId: m[2]! } : undefined;
 }
+
+export function orgNotificationsWorkflowId(orgId: string): string {
+  return `creatio-org-notifications/${orgId}`;
+}
