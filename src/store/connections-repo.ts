@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient, QueryResult, QueryResultRow } from 'pg';
 import type { ConnectionSettings, ConnectionStatus } from '../domain/connection';
 import type { SealedSecret } from '../security/secret-box';
 
@@ -13,8 +13,15 @@ export interface ConnectionRecord extends ConnectionSettings {
   lastVerifiedAt: string | null;
   lastError: string | null;
   lookups: Record<string, unknown> | null;
+  /** The checklist of the last successful Test & Save (its warnings stay visible). */
+  lastChecklist: unknown;
   createdAt: string;
   updatedAt: string;
+}
+
+/** A pool or a client inside a transaction. */
+export interface Queryable {
+  query<R extends QueryResultRow>(text: string, values?: unknown[]): Promise<QueryResult<R>>;
 }
 
 interface Row {
@@ -36,6 +43,7 @@ interface Row {
   last_verified_at: Date | null;
   last_error: string | null;
   lookups: Record<string, unknown> | null;
+  last_checklist: unknown;
   created_at: Date;
   updated_at: Date;
 }
@@ -59,49 +67,49 @@ function toRecord(r: Row): ConnectionRecord {
     lastVerifiedAt: r.last_verified_at?.toISOString() ?? null,
     lastError: r.last_error,
     lookups: r.lookups,
+    lastChecklist: r.last_checklist ?? null,
     createdAt: r.created_at.toISOString(),
     updatedAt: r.updated_at.toISOString(),
   };
 }
 
-export async function getConnection(pool: Pool, orgId: string): Promise<ConnectionRecord | undefined> {
-  const { rows } = await pool.query<Row>('SELECT * FROM connections WHERE org_id = $1', [orgId]);
+/** The org's connection; `forUpdate` row-locks it (inside a transaction). */
+export async function getConnection(db: Queryable, orgId: string, opts: { forUpdate?: boolean } = {}): Promise<ConnectionRecord | undefined> {
+  const { rows } = await db.query<Row>(`SELECT * FROM connections WHERE org_id = $1${opts.forUpdate ? ' FOR UPDATE' : ''}`, [orgId]);
   return rows[0] ? toRecord(rows[0]) : undefined;
 }
 
 export interface SaveConnectionInput extends ConnectionSettings {
-  /** New sealed secret, or undefined to keep the stored one. */
-  secret?: SealedSecret;
+  /** The sealed secret to store (the existing one when it did not change). */
+  secret: SealedSecret;
+  /** Decided by the caller: bumped when anything that affects authentication changed. */
+  credentialsVersion: number;
+  /** Lookups resolved by Test & Save, in src/sync/lookups.ts's stored form (or null). */
+  lookups: object | null;
+  checklist: unknown;
 }
 
 /**
- * Inserts or replaces an org's connection. The credentials version is bumped
- * whenever anything that affects authentication changes, so token caches in
- * every worker process stop using the old token.
+ * Inserts or replaces an org's connection after a successful Test & Save: it
+ * is active and verified now. Call it inside the transaction that read (and
+ * row-locked) the previous row, which the version was computed from.
  */
-export async function saveConnection(pool: Pool, orgId: string, input: SaveConnectionInput): Promise<ConnectionRecord> {
-  if (!input.secret) {
-    const existing = await getConnection(pool, orgId);
-    if (!existing?.secret) throw new Error('a new connection needs a client secret');
-    input = { ...input, secret: existing.secret };
-  }
-  const { rows } = await pool.query<Row>(
+export async function saveConnection(tx: PoolClient, orgId: string, input: SaveConnectionInput): Promise<ConnectionRecord> {
+  const { rows } = await tx.query<Row>(
     `INSERT INTO connections (org_id, instance_url, token_url, odata_base_path, client_id, secret_ciphertext, secret_key_id,
-                              owner_id, group_id, resolved_status_id, handoff_only, status, status_reason, last_verified_at, last_error)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'active', NULL, now(), NULL)
+                              credentials_version, owner_id, group_id, resolved_status_id, handoff_only,
+                              status, status_reason, last_verified_at, last_error, lookups, last_checklist)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'active', NULL, now(), NULL, $13, $14)
      ON CONFLICT (org_id) DO UPDATE SET
-       credentials_version = connections.credentials_version +
-         CASE WHEN connections.instance_url IS DISTINCT FROM EXCLUDED.instance_url
-                OR connections.token_url IS DISTINCT FROM EXCLUDED.token_url
-                OR connections.client_id IS DISTINCT FROM EXCLUDED.client_id
-                OR connections.secret_ciphertext IS DISTINCT FROM EXCLUDED.secret_ciphertext THEN 1 ELSE 0 END,
        instance_url = EXCLUDED.instance_url, token_url = EXCLUDED.token_url, odata_base_path = EXCLUDED.odata_base_path,
        client_id = EXCLUDED.client_id, secret_ciphertext = EXCLUDED.secret_ciphertext, secret_key_id = EXCLUDED.secret_key_id,
+       credentials_version = EXCLUDED.credentials_version,
        owner_id = EXCLUDED.owner_id, group_id = EXCLUDED.group_id, resolved_status_id = EXCLUDED.resolved_status_id,
        handoff_only = EXCLUDED.handoff_only,
        status = 'active', status_reason = NULL,
        status_changed_at = CASE WHEN connections.status <> 'active' THEN now() ELSE connections.status_changed_at END,
-       last_verified_at = now(), last_error = NULL, updated_at = now()
+       last_verified_at = now(), last_error = NULL, lookups = EXCLUDED.lookups, last_checklist = EXCLUDED.last_checklist,
+       updated_at = now()
      RETURNING *`,
     [
       orgId,
@@ -109,12 +117,15 @@ export async function saveConnection(pool: Pool, orgId: string, input: SaveConne
       input.tokenUrl,
       input.odataBasePath,
       input.clientId,
-      input.secret!.ciphertext,
-      input.secret!.keyId,
+      input.secret.ciphertext,
+      input.secret.keyId,
+      input.credentialsVersion,
       input.ownerId,
       input.groupId,
       input.resolvedStatusId,
       input.handoffOnly,
+      input.lookups === null ? null : JSON.stringify(input.lookups),
+      JSON.stringify(input.checklist ?? null),
     ],
   );
   return toRecord(rows[0]!);
@@ -124,7 +135,7 @@ export async function saveConnection(pool: Pool, orgId: string, input: SaveConne
  * Marks the connection as needing attention. Returns true only for the call
  * that changed it, so an alert goes out once per incident, not once per
  * conversation. `credentialsVersion` guards against flagging credentials that
- * were already replaced.
+ * were already replaced. The change is written to the audit trail too.
  */
 export async function markNeedsAttention(
   pool: Pool,
@@ -134,9 +145,17 @@ export async function markNeedsAttention(
   credentialsVersion: number,
 ): Promise<boolean> {
   const { rowCount } = await pool.query(
-    `UPDATE connections SET status = 'needs_attention', status_reason = $2, last_error = $3,
-            status_changed_at = now(), updated_at = now()
-      WHERE org_id = $1 AND credentials_version = $4 AND status = 'active'`,
+    `WITH changed AS (
+       UPDATE connections SET status = 'needs_attention', status_reason = $2, last_error = $3,
+              status_changed_at = now(), updated_at = now()
+        WHERE org_id = $1 AND credentials_version = $4 AND status = 'active'
+       RETURNING org_id, credentials_version)
+     INSERT INTO connection_audit (org_id, action, actor, changes, credentials_version)
+     SELECT org_id, 'status_changed', 'system',
+            jsonb_build_array(jsonb_build_object('field', 'status', 'old', 'active', 'new', 'needs_attention'),
+                              jsonb_build_object('field', 'statusReason', 'old', NULL, 'new', $2::text)),
+            credentials_version
+       FROM changed`,
     [orgId, reason, detail, credentialsVersion],
   );
   return (rowCount ?? 0) > 0;
@@ -145,21 +164,36 @@ export async function markNeedsAttention(
 /** Back to active after a successful call with the current credentials. Returns true if it changed. */
 export async function markActive(pool: Pool, orgId: string, credentialsVersion: number): Promise<boolean> {
   const { rowCount } = await pool.query(
-    `UPDATE connections SET status = 'active', status_reason = NULL, status_changed_at = now(), updated_at = now(),
-            last_verified_at = now()
-      WHERE org_id = $1 AND credentials_version = $2 AND status = 'needs_attention'`,
+    `WITH before AS (SELECT status_reason FROM connections WHERE org_id = $1),
+     changed AS (
+       UPDATE connections SET status = 'active', status_reason = NULL, status_changed_at = now(), updated_at = now(),
+              last_verified_at = now()
+        WHERE org_id = $1 AND credentials_version = $2 AND status = 'needs_attention'
+       RETURNING org_id, credentials_version)
+     INSERT INTO connection_audit (org_id, action, actor, changes, credentials_version)
+     SELECT changed.org_id, 'status_changed', 'system',
+            jsonb_build_array(jsonb_build_object('field', 'status', 'old', 'needs_attention', 'new', 'active'),
+                              jsonb_build_object('field', 'statusReason', 'old', before.status_reason, 'new', NULL)),
+            changed.credentials_version
+       FROM changed, before`,
     [orgId, credentialsVersion],
   );
   return (rowCount ?? 0) > 0;
 }
 
-/** Disconnects: the credentials are erased; the row stays so the status reads "disconnected". */
-export async function disconnectConnection(pool: Pool, orgId: string): Promise<boolean> {
-  const { rowCount } = await pool.query(
+/**
+ * Disconnects: the credentials are erased; the row stays so the status reads
+ * "disconnected" and the settings can be shown (and re-used with a new secret).
+ * Returns the record, or undefined when it was not connected.
+ */
+export async function disconnectConnection(tx: PoolClient, orgId: string): Promise<ConnectionRecord | undefined> {
+  const { rows } = await tx.query<Row>(
     `UPDATE connections SET status = 'disconnected', status_reason = NULL, secret_ciphertext = NULL, secret_key_id = NULL,
-            credentials_version = credentials_version + 1, status_changed_at = now(), updated_at = now()
-      WHERE org_id = $1 AND status <> 'disconnected'`,
+            credentials_version = credentials_version + 1, lookups = NULL,
+            status_changed_at = now(), updated_at = now()
+      WHERE org_id = $1 AND status <> 'disconnected'
+      RETURNING *`,
     [orgId],
   );
-  return (rowCount ?? 0) > 0;
+  return rows[0] ? toRecord(rows[0]) : undefined;
 }

@@ -1,81 +1,186 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { signalConnectionChanged } from '../../client/conversation-signals';
-import { isCreatioCloudHost, normaliseInstanceUrl, normaliseTokenUrl } from '../../domain/connection-url';
-import type { ConnectionSettings } from '../../domain/connection';
-import { disconnectConnection, getConnection, saveConnection, type ConnectionRecord } from '../../store/connections-repo';
-import { countConversationsByState, listConversationsInStates } from '../../store/conversations-repo';
+import { normaliseActor } from '../../connections/audit-diff';
+import type { ChecklistRun } from '../../connections/checklist';
+import { describeConnection } from '../../connections/describe';
+import {
+  ConcurrentChangeError,
+  disconnect,
+  saveTested,
+  StoredSecretUnreadableError,
+  testCandidate,
+  type ConnectionServiceDeps,
+} from '../../connections/service';
+import { createConnectionTester, type ConnectionTester } from '../../connections/tester';
+import { noWebhookUrl, type WebhookUrlFor } from '../../connections/webhook-url';
+import { OrgLockTimeoutError } from '../../connections/write-guard';
+import { listAudit } from '../../store/connection-audit-repo';
+import { getConnection } from '../../store/connections-repo';
+import { listConversationsInStates } from '../../store/conversations-repo';
 import type { ApiDeps } from '../deps';
 import { ConnectionBodySchema, fieldIssues, IdSchema } from '../schemas';
 
 const OrgParams = z.object({ orgId: IdSchema });
+const AuditQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+    before: z.string().regex(/^\d{1,18}$/, 'an entry id from a previous page').optional(),
+  })
+  .strict();
 
 /** States of conversations whose workflow may still be running. */
 export const OPEN_STATES = ['pending', 'syncing', 'waiting_for_creatio', 'needs_attention'];
 
-export function registerConnectionRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  app.put('/v1/orgs/:orgId/connection', async (req, reply) => {
-    const params = OrgParams.safeParse(req.params);
-    if (!params.success) return badRequest(reply, 'Invalid path', fieldIssues(params.error));
-    const body = ConnectionBodySchema.safeParse(req.body);
-    if (!body.success) return badRequest(reply, 'Invalid connection settings; nothing was saved', fieldIssues(body.error));
-    const { orgId } = params.data;
-    const input = body.data;
+/** Optional parts the assembly may provide; defaults otherwise. */
+export interface ConnectionRouteOptions {
+  connectionTester?: ConnectionTester;
+  /** Filled in by the two-way sync (webhook tokens); null until then. */
+  webhookUrlFor?: WebhookUrlFor;
+  /** How long a save or disconnect waits for Creatio calls in flight. Default 60 s. */
+  connectionLockTimeoutMs?: number;
+}
 
-    const issues: Array<{ path: string; message: string }> = [];
-    const instance = normaliseInstanceUrl(input.instanceUrl);
-    if (!instance.ok) issues.push({ path: 'instanceUrl', message: instance.message });
-    let tokenUrl: string | null = null;
-    if (input.tokenUrl) {
-      const t = normaliseTokenUrl(input.tokenUrl);
-      if (t.ok) tokenUrl = t.url;
-      else issues.push({ path: 'tokenUrl', message: t.message });
-    } else if (instance.ok && !isCreatioCloudHost(instance.url)) {
-      issues.push({
-        path: 'tokenUrl',
-        message: 'Not a *.creatio.com instance: give the Identity Service token URL (e.g. https://identity.example.com/connect/token).',
+/**
+ * The connection admin API:
+ *   PUT    /v1/orgs/:orgId/connection        Test & Save: 200 saved | 400 invalid | 422 checks failed, nothing saved
+ *   POST   /v1/orgs/:orgId/connection/test   the same checks, nothing saved: 200 { checklist }
+ *   GET    /v1/orgs/:orgId/connection        settings (never the secret), status, webhook URL, waiting conversations
+ *   DELETE /v1/orgs/:orgId/connection        disconnect: once it returns, no Creatio call of the org starts
+ *   GET    /v1/orgs/:orgId/connection/audit  every change, newest first
+ * `x-actor` (who is acting, e.g. the admin's e-mail) is recorded in the audit trail.
+ */
+export function registerConnectionRoutes(app: FastifyInstance, deps: ApiDeps & ConnectionRouteOptions): void {
+  const service: ConnectionServiceDeps = {
+    pool: deps.pool,
+    secrets: deps.secrets,
+    tester: deps.connectionTester ?? createConnectionTester(),
+    lockTimeoutMs: deps.connectionLockTimeoutMs ?? 60_000,
+  };
+  const webhookUrlFor = deps.webhookUrlFor ?? noWebhookUrl;
+
+  app.put('/v1/orgs/:orgId/connection', async (req, reply) => {
+    const parsed = parseRequest(req, reply);
+    if (!parsed) return reply;
+    const { orgId, input } = parsed;
+    const tested = await runTest(service, orgId, input, reply);
+    if (!tested) return reply;
+    if (!tested.run.ok) {
+      req.log.info({ orgId, failed: failedIds(tested.run) }, 'Creatio connection test failed; nothing saved');
+      return reply.code(422).send({
+        error: 'connection_test_failed',
+        message: 'The connection test failed; nothing was saved and the previous settings stay in use. See the checklist.',
+        checklist: checklistView(tested.run),
       });
     }
-    const existing = await getConnection(deps.pool, orgId);
-    if (!input.clientSecret && !existing?.secret) issues.push({ path: 'clientSecret', message: 'Required for a new connection' });
-    if (issues.length > 0 || !instance.ok) return badRequest(reply, 'Invalid connection settings; nothing was saved', issues);
+    try {
+      const saved = await saveTested(service, orgId, tested, actorOf(req));
+      req.log.info({ orgId, credentialsVersion: saved.record.credentialsVersion, action: saved.action }, 'Creatio connection saved');
+      await wakeConversations(deps, orgId);
+      return reply.code(200).send({ ...(await describeConnection(deps.pool, saved.record, webhookUrlFor)), checklist: checklistView(tested.run) });
+    } catch (err) {
+      if (err instanceof ConcurrentChangeError) {
+        return reply.code(409).send({ error: 'concurrent_change', message: 'The connection changed while these settings were being tested; nothing was saved. Try again.' });
+      }
+      if (err instanceof OrgLockTimeoutError) return busy(reply);
+      throw err;
+    }
+  });
 
-    const settings: ConnectionSettings = {
-      instanceUrl: instance.url,
-      tokenUrl,
-      odataBasePath: input.odataBasePath ?? existing?.odataBasePath ?? '/0/odata',
-      clientId: input.clientId,
-      ownerId: input.ownerId ?? null,
-      groupId: input.groupId ?? null,
-      resolvedStatusId: input.resolvedStatusId ?? null,
-      handoffOnly: input.handoffOnly ?? false,
-    };
-    const secret = input.clientSecret ? deps.secrets.seal(input.clientSecret, orgId) : undefined;
-    const saved = await saveConnection(deps.pool, orgId, { ...settings, secret });
-    req.log.info({ orgId, credentialsVersion: saved.credentialsVersion }, 'Creatio connection saved');
-    await wakeConversations(deps, orgId);
-    return reply.code(200).send(await describe(deps, saved));
+  app.post('/v1/orgs/:orgId/connection/test', async (req, reply) => {
+    const parsed = parseRequest(req, reply);
+    if (!parsed) return reply;
+    const tested = await runTest(service, parsed.orgId, parsed.input, reply);
+    if (!tested) return reply;
+    return reply.code(200).send({ checklist: checklistView(tested.run) });
   });
 
   app.get('/v1/orgs/:orgId/connection', async (req, reply) => {
     const params = OrgParams.safeParse(req.params);
     if (!params.success) return badRequest(reply, 'Invalid path', fieldIssues(params.error));
     const record = await getConnection(deps.pool, params.data.orgId);
-    if (!record) return reply.code(404).send({ error: 'not_found', message: 'This organisation has never connected Creatio' });
-    return describe(deps, record);
+    if (!record) return notFound(reply);
+    return describeConnection(deps.pool, record, webhookUrlFor);
   });
 
   app.delete('/v1/orgs/:orgId/connection', async (req, reply) => {
     const params = OrgParams.safeParse(req.params);
     if (!params.success) return badRequest(reply, 'Invalid path', fieldIssues(params.error));
     const { orgId } = params.data;
-    const record = await getConnection(deps.pool, orgId);
-    if (!record) return reply.code(404).send({ error: 'not_found', message: 'This organisation has never connected Creatio' });
-    await disconnectConnection(deps.pool, orgId);
-    req.log.info({ orgId }, 'Creatio connection disconnected');
-    await wakeConversations(deps, orgId);
-    return describe(deps, (await getConnection(deps.pool, orgId))!);
+    let result;
+    try {
+      result = await disconnect(service, orgId, actorOf(req));
+    } catch (err) {
+      if (err instanceof OrgLockTimeoutError) return busy(reply);
+      throw err;
+    }
+    if (result.kind === 'never_connected') return notFound(reply);
+    if (result.kind === 'disconnected') {
+      req.log.info({ orgId }, 'Creatio connection disconnected');
+      // Running workflows see "not connected" at once and finish as disconnected.
+      await wakeConversations(deps, orgId);
+    }
+    return describeConnection(deps.pool, result.record, webhookUrlFor);
   });
+
+  app.get('/v1/orgs/:orgId/connection/audit', async (req, reply) => {
+    const params = OrgParams.safeParse(req.params);
+    if (!params.success) return badRequest(reply, 'Invalid path', fieldIssues(params.error));
+    const query = AuditQuery.safeParse(req.query);
+    if (!query.success) return badRequest(reply, 'Invalid query', fieldIssues(query.error));
+    const entries = await listAudit(deps.pool, params.data.orgId, { limit: query.data.limit, beforeId: query.data.before });
+    const last = entries[entries.length - 1];
+    return {
+      entries: entries.map(({ orgId: _orgId, ...e }) => e),
+      nextBefore: entries.length === query.data.limit && last ? last.id : null,
+    };
+  });
+}
+
+function parseRequest(req: FastifyRequest, reply: FastifyReply) {
+  const params = OrgParams.safeParse(req.params);
+  if (!params.success) {
+    badRequest(reply, 'Invalid path', fieldIssues(params.error));
+    return undefined;
+  }
+  const body = ConnectionBodySchema.safeParse(req.body);
+  if (!body.success) {
+    badRequest(reply, 'Invalid connection settings; nothing was saved', fieldIssues(body.error));
+    return undefined;
+  }
+  return { orgId: params.data.orgId, input: body.data };
+}
+
+/** Runs the checklist; on invalid input answers 400 itself and returns undefined. */
+async function runTest(service: ConnectionServiceDeps, orgId: string, input: Parameters<typeof testCandidate>[2], reply: FastifyReply) {
+  try {
+    const outcome = await testCandidate(service, orgId, input);
+    if (outcome.kind === 'invalid') {
+      badRequest(reply, 'Invalid connection settings; nothing was saved', outcome.issues);
+      return undefined;
+    }
+    return outcome;
+  } catch (err) {
+    if (err instanceof StoredSecretUnreadableError) {
+      badRequest(reply, 'Invalid connection settings; nothing was saved', [
+        { path: 'clientSecret', message: 'The stored client secret can no longer be decrypted (its key is not configured); enter it again' },
+      ]);
+      return undefined;
+    }
+    throw err;
+  }
+}
+
+function checklistView(run: ChecklistRun) {
+  return { ok: run.ok, checkedAt: run.checkedAt, items: run.items };
+}
+
+function failedIds(run: ChecklistRun): string[] {
+  return run.items.filter((i) => i.status === 'failed').map((i) => i.id);
+}
+
+function actorOf(req: FastifyRequest): string | null {
+  return normaliseActor(req.headers['x-actor']);
 }
 
 /** Running workflows of the org re-read the settings now instead of after their backoff. */
@@ -91,29 +196,15 @@ async function wakeConversations(deps: ApiDeps, orgId: string): Promise<void> {
   );
 }
 
-async function describe(deps: ApiDeps, r: ConnectionRecord) {
-  const byState = await countConversationsByState(deps.pool, r.orgId);
-  return {
-    orgId: r.orgId,
-    status: r.status,
-    statusReason: r.statusReason,
-    statusChangedAt: r.statusChangedAt,
-    instanceUrl: r.instanceUrl,
-    tokenUrl: r.tokenUrl,
-    odataBasePath: r.odataBasePath,
-    clientId: r.clientId,
-    hasClientSecret: r.secret !== null,
-    ownerId: r.ownerId,
-    groupId: r.groupId,
-    resolvedStatusId: r.resolvedStatusId,
-    handoffOnly: r.handoffOnly,
-    credentialsVersion: r.credentialsVersion,
-    lastVerifiedAt: r.lastVerifiedAt,
-    lastError: r.lastError,
-    conversations: byState,
-    waitingConversations: (byState.waiting_for_creatio ?? 0) + (byState.needs_attention ?? 0),
-    updatedAt: r.updatedAt,
-  };
+function notFound(reply: FastifyReply) {
+  return reply.code(404).send({ error: 'not_found', message: 'This organisation has never connected Creatio' });
+}
+
+function busy(reply: FastifyReply) {
+  return reply
+    .code(503)
+    .header('retry-after', '10')
+    .send({ error: 'connection_busy', message: 'Creatio calls of this organisation are still in flight; nothing was changed. Try again shortly.' });
 }
 
 function badRequest(reply: FastifyReply, message: string, issues: Array<{ path: string; message: string }>) {
