@@ -14,6 +14,7 @@ import { changesCredentials, settingsChanges } from './audit-diff';
 import { buildCandidate, type Candidate, type ConnectionInput, type FieldIssue } from './candidate';
 import type { ChecklistRun } from './checklist';
 import type { ConnectionTester } from './tester';
+import { revokeTokens } from '../webhooks/tokens-repo';
 import { lockOrgExclusive } from './write-guard';
 
 export interface ConnectionServiceDeps {
@@ -143,7 +144,7 @@ export type DisconnectResult = { kind: 'never_connected' } | { kind: 'already_di
 
 /** Erases the credentials once no Creatio call of the org is in flight; none starts afterwards. */
 export async function disconnect(deps: ConnectionServiceDeps, orgId: string, actor: string | null): Promise<DisconnectResult> {
-  return inTransaction(deps.pool, async (tx) => {
+  const result = await inTransaction(deps.pool, async (tx): Promise<DisconnectResult> => {
     const existing = await getConnection(tx, orgId);
     if (!existing) return { kind: 'never_connected' };
     await lockOrgExclusive(tx, orgId, deps.lockTimeoutMs);
@@ -161,4 +162,7 @@ export async function disconnect(deps: ConnectionServiceDeps, orgId: string, act
     });
     return { kind: 'disconnected', record };
   });
+  // Creatio's calls to our webhook URL are refused from now on; a new connection gets a new URL.
+  if (result.kind === 'disconnected') await revokeTokens(deps.pool, orgId);
+  return result;
 }

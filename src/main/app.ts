@@ -73,6 +73,8 @@ export async function startApp(o: AppOptions): Promise<RunningApp> {
         maxConcurrency: cfg.CREATIO_MAX_CONCURRENCY,
         onRequest: o.onCreatioRequest,
       });
+      // Closed after the worker has stopped (stops run in reverse): its write-lock sessions.
+      stops.push(() => connections.close());
       const worker = await createSyncWorker({
         connection,
         namespace: cfg.TEMPORAL_NAMESPACE,

@@ -13,13 +13,15 @@ import {
   type ConnectionServiceDeps,
 } from '../../connections/service';
 import { createConnectionTester, type ConnectionTester } from '../../connections/tester';
-import { noWebhookUrl, type WebhookUrlFor } from '../../connections/webhook-url';
+import type { WebhookUrlFor } from '../../connections/webhook-url';
 import { OrgLockTimeoutError } from '../../connections/write-guard';
 import { listAudit } from '../../store/connection-audit-repo';
 import { getConnection } from '../../store/connections-repo';
 import { listConversationsInStates } from '../../store/conversations-repo';
+import { currentToken } from '../../webhooks/tokens-repo';
 import type { ApiDeps } from '../deps';
 import { ConnectionBodySchema, fieldIssues, IdSchema } from '../schemas';
+import { webhookUrl } from './webhook-admin';
 
 const OrgParams = z.object({ orgId: IdSchema });
 const AuditQuery = z
@@ -35,7 +37,7 @@ export const OPEN_STATES = ['pending', 'syncing', 'waiting_for_creatio', 'needs_
 /** Optional parts the assembly may provide; defaults otherwise. */
 export interface ConnectionRouteOptions {
   connectionTester?: ConnectionTester;
-  /** Filled in by the two-way sync (webhook tokens); null until then. */
+  /** Default: the org's current webhook token URL (src/webhooks), created on first use like GET /webhook does. */
   webhookUrlFor?: WebhookUrlFor;
   /** How long a save or disconnect waits for Creatio calls in flight. Default 60 s. */
   connectionLockTimeoutMs?: number;
@@ -57,7 +59,7 @@ export function registerConnectionRoutes(app: FastifyInstance, deps: ApiDeps & C
     tester: deps.connectionTester ?? createConnectionTester(),
     lockTimeoutMs: deps.connectionLockTimeoutMs ?? 60_000,
   };
-  const webhookUrlFor = deps.webhookUrlFor ?? noWebhookUrl;
+  const webhookUrlFor: WebhookUrlFor = deps.webhookUrlFor ?? (async (orgId) => webhookUrl(deps, await currentToken(deps.pool, deps.secrets, orgId)));
 
   app.put('/v1/orgs/:orgId/connection', async (req, reply) => {
     const parsed = parseRequest(req, reply);
