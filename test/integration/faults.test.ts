@@ -194,7 +194,10 @@ describe('problems a person must fix', () => {
 
   it('an owner GUID that does not exist puts the conversation in needs_attention; correcting it resumes', async () => {
     const org = 'org-owner';
-    expect((await stack.connect(org, { ownerId: '11111111-2222-4333-8444-555555555555' })).status).toBe(200);
+    // Test & Save refuses an unknown owner, so the contact is deleted in Creatio after saving.
+    const owner = stack.sim.insertRecord('Contact', { Name: 'Soon Gone' });
+    expect((await stack.connect(org, { ownerId: owner.Id })).status).toBe(200);
+    stack.sim.deleteRecord('Contact', String(owner.Id));
     const conv = 'needs-owner';
     await stack.postEvents(org, conv, messages('w', 2));
     const stuck = await until(org, conv, (x) => x.state === 'needs_attention', 'needs_attention');
