@@ -17,6 +17,7 @@ export const REDACTED_KEYS = [
   'apiToken',
   'x-sim-control-token',
   'x-webhook-secret',
+  'x-webhook-token',
 ];
 
 export function redactPaths(): string[] {

@@ -48,9 +48,11 @@ export function parseWebhookBody(body: unknown): ParseResult {
   if (rawCase === undefined) return { ok: false, reason: 'caseId is missing' };
   if (!caseId) return { ok: false, reason: 'caseId is not a GUID (was the process parameter mapped, e.g. [#Case.Id#]?)' };
 
+  // An unmapped process parameter arrives as null or "": treat it as absent.
   const rawActivity = fields.get('activityid');
-  const activityId = rawActivity === undefined || rawActivity === '' ? undefined : normaliseGuid(rawActivity);
-  if (rawActivity !== undefined && rawActivity !== '' && !activityId) return { ok: false, reason: 'activityId is not a GUID' };
+  const activityAbsent = rawActivity === undefined || rawActivity === null || rawActivity === '';
+  const activityId = activityAbsent ? undefined : normaliseGuid(rawActivity);
+  if (!activityAbsent && !activityId) return { ok: false, reason: 'activityId is not a GUID' };
 
   const rawType = fields.get('eventtype') ?? fields.get('event') ?? fields.get('type');
   let kind: WebhookKind | undefined;
