@@ -184,3 +184,53 @@ describe('callback signature', () => {
     expect(verifySignature('another-secret-0123456789', any!.raw, header)).toBe(false);
   });
 });
+
+describe('through the customer business processes (simulated)', () => {
+  const org = 'org-2way-bp';
+  beforeAll(async () => {
+    expect((await stack.connect(org)).status).toBe(200);
+    stack.sim.setBusinessProcesses({ url: await webhookUrl(org) });
+  });
+  afterAll(() => {
+    stack.sim.setBusinessProcesses(undefined);
+    stack.sim.webhookControls({ delayMs: 0, dropNext: 0, duplicateNext: 0, holdAndReorder: false });
+  });
+
+  it('relays a reply once even when the process fires for our own activities, twice, late, or out of order', async () => {
+    const conv = 'bp-1';
+    const caseId = await openCase(org, conv);
+    stack.sim.webhookControls({ duplicateNext: 2, delayMs: 300 });
+    agentReply(caseId, 'First answer from the agent.');
+    stack.sim.webhookControls({ holdAndReorder: true, delayMs: 0 });
+    agentReply(caseId, 'Second answer.', ActivityType.Task);
+    agentReply(caseId, 'Third answer.');
+    await stack.sim.releaseWebhooks();
+    await waitFor(() => repliesFor(conv).length >= 3, { what: 'three replies' });
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(repliesFor(conv).map((r) => r.body.data.text).sort()).toEqual(['First answer from the agent.', 'Second answer.', 'Third answer.']);
+    expect(stack.sim.webhookCounts().duplicated).toBeGreaterThan(0);
+  });
+
+  it('a dropped webhook delays a reply but the backstop read still delivers it', async () => {
+    const conv = 'bp-dropped';
+    const caseId = await openCase(org, conv);
+    // Let the webhooks for our own activities play out first.
+    await stack.sim.webhooksSettled();
+    await new Promise((r) => setTimeout(r, 1000));
+    stack.sim.webhookControls({ dropNext: 1 });
+    const reply = agentReply(caseId, 'This webhook is lost.');
+    await waitFor(() => repliesFor(conv).length === 1, { what: 'backstop delivery', timeoutMs: 15_000 });
+    // No webhook about this activity ever reached us: the backstop read found it.
+    const aboutReply = stack.sim.webhookLog().filter((a) => JSON.stringify(a.payload).includes(String(reply.Id)));
+    expect(aboutReply.length).toBeGreaterThan(0);
+    expect(aboutReply.every((a) => a.dropped)).toBe(true);
+  });
+
+  it('resolution in Creatio reaches the platform through the closure process', async () => {
+    const conv = 'bp-close';
+    const caseId = await openCase(org, conv);
+    stack.sim.updateRecord('Case', caseId, { StatusId: CaseStatus.Resolved });
+    await waitFor(() => platform.received.some((r) => r.type === 'conversation_resolved' && r.body.conversationId === conv), { what: 'resolution' });
+    await waitFor(async () => (await conversation(org, conv)).state === 'resolved');
+  });
+});
