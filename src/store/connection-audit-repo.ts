@@ -41,9 +41,9 @@ export async function recordAudit(
 /** Newest first; `beforeId` pages back. */
 export async function listAudit(db: Queryable, orgId: string, opts: { limit: number; beforeId?: string }): Promise<AuditEntry[]> {
   const { rows } = await db.query<Row>(
-    `SELECT id::text AS id, org_id, at, action, actor, changes, credentials_version FROM connection_audit
-      WHERE org_id = $1 AND ($2::bigint IS NULL OR id < $2::bigint)
-      ORDER BY id DESC LIMIT $3`,
+    `SELECT a.id::text AS id, a.org_id, a.at, a.action, a.actor, a.changes, a.credentials_version FROM connection_audit a
+      WHERE a.org_id = $1 AND ($2::bigint IS NULL OR a.id < $2::bigint)
+      ORDER BY a.id DESC LIMIT $3`,
     [orgId, opts.beforeId ?? null, opts.limit],
   );
   return rows.map((r) => ({
