@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import type { CallbackTarget } from '../platform/deliver';
+import type { CasePolicies } from './case-lifecycle';
 import type { CreatioConnections } from '../sync/creatio-connections';
 
 /** Told when an org's connection changes health, e.g. to call the platform back. */
@@ -16,6 +17,7 @@ export interface ActivityDeps {
   /** Longest text per activity before a message is split. */
   activityTextMax: number;
   health?: ConnectionHealthListener;
+  casePolicies: CasePolicies;
   /** Where platform events go; undefined = they stay queued. */
   callback?: CallbackTarget;
 }

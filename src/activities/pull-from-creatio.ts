@@ -2,7 +2,8 @@ import type { Pool } from 'pg';
 import { and, ge, lookupEq, NotFoundError } from '../creatio';
 import { htmlToPlainText, sanitizeHtml } from '../domain/content';
 import { eventActivityId, sessionLinkActivityId } from '../domain/record-ids';
-import { getConversation, type ConversationRow } from '../store/conversations-repo';
+import { getConversation, setCreatioCaseStatus, type ConversationRow, type CreatioCaseStatus } from '../store/conversations-repo';
+import { handleMissingCase } from './case-lifecycle';
 import { enqueuePlatformEvent } from '../platform/outbox-repo';
 import type { ActivityDeps } from './deps';
 import type { ConversationRef, PullResult } from './types';
@@ -63,9 +64,12 @@ export async function pullFromCreatio(deps: ActivityDeps, input: ConversationRef
         expand: ['Status($select=Name,IsFinal,IsResolved)'],
       });
     } catch (err) {
-      if (err instanceof NotFoundError) return { ...none, caseMissing: true };
-      throw err;
+      if (!(err instanceof NotFoundError)) throw err;
+      await handleMissingCase(deps, conv);
+      return { ...none, caseMissing: true };
     }
+    const known: CreatioCaseStatus = current.Status?.IsFinal ? 'final' : current.Status?.IsResolved ? 'resolved' : 'open';
+    if (known !== conv.creatioCaseStatus) await setCreatioCaseStatus(deps.pool, orgId, conversationId, known);
     // The OAuth app's user created our case: that is how we recognise our own writes.
     const integrationUser = await integrationUserOf(deps.pool, orgId, current.CreatedById ?? null);
 

@@ -1,4 +1,4 @@
-import { advanceSyncedSeq, getConversation } from '../store/conversations-repo';
+import { advanceSyncedSeq, getConversation, setCreatioCaseStatus } from '../store/conversations-repo';
 import type { ActivityDeps } from './deps';
 import type { ConversationRef, ResolveOutcome } from './types';
 import { withCreatio } from './with-creatio';
@@ -23,10 +23,13 @@ export async function resolveCase(deps: ActivityDeps, input: ConversationRef & {
       select: ['Id', 'StatusId'],
       expand: ['Status($select=IsFinal,IsResolved)'],
     });
-    if (current.StatusId?.toLowerCase() === statusId.toLowerCase()) return 'already_resolved';
-    if (current.Status?.IsFinal) return 'already_final';
-    await client.update('Case', conv.caseId, { StatusId: statusId });
-    return 'resolved';
+    if (current.Status?.IsFinal) {
+      await setCreatioCaseStatus(deps.pool, orgId, conversationId, 'final');
+      return 'already_final';
+    }
+    if (current.StatusId?.toLowerCase() !== statusId.toLowerCase()) await client.update('Case', conv.caseId, { StatusId: statusId });
+    await setCreatioCaseStatus(deps.pool, orgId, conversationId, 'resolved');
+    return current.StatusId?.toLowerCase() === statusId.toLowerCase() ? 'already_resolved' : 'resolved';
   });
   await advanceSyncedSeq(deps.pool, orgId, conversationId, input.seq);
   return { outcome };

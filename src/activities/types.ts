@@ -32,10 +32,13 @@ export interface WriteToCaseInput extends ConversationRef {
 }
 
 export interface WriteToCaseResult {
-  caseId: string;
+  /** null when the case turned out deleted in Creatio and was let go (see caseReplaced). */
+  caseId: string | null;
   caseNumber: string | null;
   syncedSeq: number;
   caseCreated: boolean;
+  /** The case was deleted in Creatio: the next plan creates a replacement with the whole transcript. */
+  caseReplaced: boolean;
   recordsWritten: number;
 }
 

@@ -1,16 +1,17 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { EntityRow } from '../creatio';
-import { buildCaseRow, buildEventRows, buildSessionLinkRow, type ActivityContext } from '../domain/case-records';
 import type { Pool } from 'pg';
+import type { CreatioClient, EntityRow } from '../creatio';
+import { buildCaseRow, buildEventRows, buildSessionLinkRow, type ActivityContext, type SyncLookups } from '../domain/case-records';
 import type { HandoffEvent, MessageEvent, StoredEvent } from '../domain/events';
 import { caseRecordId } from '../domain/record-ids';
-import { advanceSyncedSeq, getConversation, markCaseLinkWritten, setConversationCase } from '../store/conversations-repo';
+import type { ConnectionRecord } from '../store/connections-repo';
+import { advanceSyncedSeq, getConversation, markCaseLinkWritten, setConversationCase, type ConversationRow } from '../store/conversations-repo';
 import { findFirstEvent, readEvents } from '../store/events-repo';
 import { lookupsFor } from '../sync/lookups';
+import { handleMissingCase, isMissingCase, prepareCaseForNewMessages } from './case-lifecycle';
 import type { ActivityDeps } from './deps';
 import type { WriteToCaseInput, WriteToCaseResult } from './types';
 import { withCreatio } from './with-creatio';
-
 
 /**
  * Writes events [fromSeq, toSeq] to the conversation's case as activities, in
@@ -22,88 +23,125 @@ import { withCreatio } from './with-creatio';
 export async function writeToCase(deps: ActivityDeps, input: WriteToCaseInput): Promise<WriteToCaseResult> {
   const { orgId, conversationId } = input;
   return withCreatio(deps, orgId, async ({ record, client }) => {
-    const conv = await getConversation(deps.pool, orgId, conversationId);
-    if (!conv) throw ApplicationFailure.nonRetryable(`conversation ${conversationId} is not stored`, 'not_found');
+    let conv = await loadConversation(deps.pool, orgId, conversationId);
     const fromSeq = Math.max(input.fromSeq, conv.syncedSeq + 1);
     const events = fromSeq <= input.toSeq ? await readEvents(deps.pool, orgId, conversationId, fromSeq, input.toSeq) : [];
-    const lookups = await lookupsFor(deps.pool, orgId, record.credentialsVersion, record.lookups, client);
-
-    let caseId = conv.caseId;
-    let caseNumber = conv.caseNumber;
-    const rows: EntityRow[] = [];
-    const createsCase = caseId === null;
-    if (createsCase) {
-      if (!input.createCase) throw ApplicationFailure.nonRetryable('the conversation has no case yet', 'validation');
-      caseId = caseRecordId(orgId, conversationId);
-      const [firstCustomer, triggerEvent] = await Promise.all([
-        findFirstEvent(deps.pool, orgId, conversationId, { type: 'message', role: 'customer' }),
-        readEvents(deps.pool, orgId, conversationId, input.createCase.triggerSeq, input.createCase.triggerSeq),
-      ]);
-      const trigger = triggerEvent[0]?.event;
-      const handoff = trigger?.type === 'handoff' ? (trigger as HandoffEvent) : undefined;
-      const registeredOn = (firstCustomer?.event as MessageEvent | undefined)?.sentAt ?? handoff?.occurredAt ?? new Date().toISOString();
-      rows.push({
-        entity: 'Case',
-        verifySelect: ['Id', 'Number'],
-        body: buildCaseRow({
-          caseId,
-          conversationId,
-          customer: conv.customer,
-          firstCustomerMessage: firstCustomer?.event as MessageEvent | undefined,
-          handoff,
-          registeredOn,
-          assignment: { ownerId: record.ownerId, groupId: record.groupId },
-          lookups,
-        }),
-      });
-    }
-    const ctx: ActivityContext = { orgId, conversationId, caseId: caseId!, lookups, textMax: deps.activityTextMax };
-    const writesLink = createsCase || !conv.caseLinkWritten;
-    if (writesLink) {
-      const at = (events[0]?.event as MessageEvent | undefined)?.sentAt ?? new Date().toISOString();
-      const sessionLink = deps.sessionLinkTemplate.replace('{conversationId}', encodeURIComponent(conversationId)).replace('{orgId}', encodeURIComponent(orgId));
-      rows.push({ entity: 'Activity', body: buildSessionLinkRow(ctx, { sessionLink, customer: conv.customer, at }) });
-    }
-    // After which row count each event is completely written.
-    const checkpoints: Array<{ rows: number; seq: number }> = [];
-    const handoffCreatedCase = createsCase && input.createCase?.trigger === 'handoff' ? input.createCase.triggerSeq : null;
-    const echoes = await findEchoes(deps.pool, orgId, conversationId, events);
-    for (const stored of events) {
-      const echo = echoes.has(stored.seq);
-      for (const body of buildEventRows(ctx, stored, { handoffCreatedCase: stored.seq === handoffCreatedCase, echo })) {
-        rows.push({ entity: 'Activity', body });
+    let trigger = input.createCase;
+    if (conv.caseId && events.some((e) => e.event.type === 'message' && e.event.role === 'customer')) {
+      if ((await prepareCaseForNewMessages(deps, client, conv)) === 'detached') {
+        conv = await loadConversation(deps.pool, orgId, conversationId);
+        trigger = { trigger: 'customer_message', triggerSeq: events.find((e) => e.event.type === 'message')!.seq };
       }
-      checkpoints.push({ rows: rows.length, seq: stored.seq });
     }
+    if (!conv.caseId && !trigger) throw ApplicationFailure.nonRetryable('the conversation has no case yet', 'validation');
 
-    let caseRecorded = !createsCase;
-    let linkRecorded = !writesLink;
-    const linkRows = createsCase ? 2 : 1;
-    const isRetry = Context.current().info.attempt > 1;
-    const result = await client.createMany(rows, {
-      verifyExisting: isRetry,
-      onProgress: async (confirmed, bodies) => {
-        if (!caseRecorded && confirmed >= 1) {
-          const saved = await setConversationCase(deps.pool, orgId, conversationId, caseId!, numberOf(bodies[0]));
-          caseNumber = saved.caseNumber;
-          caseRecorded = true;
-        }
-        if (!linkRecorded && confirmed >= linkRows) {
-          await markCaseLinkWritten(deps.pool, orgId, conversationId);
-          linkRecorded = true;
-        }
-        const done = checkpoints.filter((c) => c.rows <= confirmed).pop();
-        if (done) await advanceSyncedSeq(deps.pool, orgId, conversationId, done.seq);
-      },
-    });
-    await advanceSyncedSeq(deps.pool, orgId, conversationId, input.toSeq);
-    return {
-      caseId: caseId!,
-      caseNumber,
-      syncedSeq: input.toSeq,
-      caseCreated: createsCase,
-      recordsWritten: result.confirmed - result.alreadyExisted,
-    };
+    const lookups = await lookupsFor(deps.pool, orgId, record.credentialsVersion, record.lookups, client);
+    try {
+      return await writeRows(deps, client, record, conv, events, lookups, input.toSeq, trigger);
+    } catch (err) {
+      if (!conv.caseId || !isMissingCase(err)) throw err;
+      await handleMissingCase(deps, conv);
+      return { caseId: null, caseNumber: null, syncedSeq: 0, caseCreated: false, caseReplaced: true, recordsWritten: 0 };
+    }
+  });
+}
+
+async function loadConversation(pool: Pool, orgId: string, conversationId: string): Promise<ConversationRow> {
+  const conv = await getConversation(pool, orgId, conversationId);
+  if (!conv) throw ApplicationFailure.nonRetryable(`conversation ${conversationId} is not stored`, 'not_found');
+  return conv;
+}
+
+async function writeRows(
+  deps: ActivityDeps,
+  client: CreatioClient,
+  record: ConnectionRecord,
+  conv: ConversationRow,
+  events: StoredEvent[],
+  lookups: SyncLookups,
+  toSeq: number,
+  trigger: WriteToCaseInput['createCase'],
+): Promise<WriteToCaseResult> {
+  const { orgId, conversationId } = conv;
+  const createsCase = conv.caseId === null;
+  const caseId = conv.caseId ?? caseRecordId(orgId, conversationId, conv.caseGeneration);
+  let caseNumber = conv.caseNumber;
+  const rows: EntityRow[] = [];
+  if (createsCase) rows.push({ entity: 'Case', verifySelect: ['Id', 'Number'], body: await caseRow(deps.pool, record, conv, caseId, trigger!, lookups) });
+
+  const ctx: ActivityContext = { orgId, conversationId, caseId, lookups, textMax: deps.activityTextMax };
+  const writesLink = createsCase || !conv.caseLinkWritten;
+  if (writesLink) {
+    const at = (events[0]?.event as MessageEvent | undefined)?.sentAt ?? new Date().toISOString();
+    const sessionLink = deps.sessionLinkTemplate
+      .replace('{conversationId}', encodeURIComponent(conversationId))
+      .replace('{orgId}', encodeURIComponent(orgId));
+    const previousCase = conv.previousCaseNumber && conv.previousCaseReason ? { number: conv.previousCaseNumber, reason: conv.previousCaseReason } : undefined;
+    rows.push({ entity: 'Activity', body: buildSessionLinkRow(ctx, { sessionLink, customer: conv.customer, at, previousCase }) });
+  }
+  // After which row count each event is completely written.
+  const checkpoints: Array<{ rows: number; seq: number }> = [];
+  const handoffCreatedCase = createsCase && trigger?.trigger === 'handoff' ? trigger.triggerSeq : null;
+  const echoes = await findEchoes(deps.pool, orgId, conversationId, events);
+  for (const stored of events) {
+    const opts = { handoffCreatedCase: stored.seq === handoffCreatedCase, echo: echoes.has(stored.seq) };
+    for (const body of buildEventRows(ctx, stored, opts)) rows.push({ entity: 'Activity', body });
+    checkpoints.push({ rows: rows.length, seq: stored.seq });
+  }
+
+  let caseRecorded = !createsCase;
+  let linkRecorded = !writesLink;
+  const linkRows = createsCase ? 2 : 1;
+  const result = await client.createMany(rows, {
+    verifyExisting: Context.current().info.attempt > 1,
+    onProgress: async (confirmed, bodies) => {
+      if (!caseRecorded && confirmed >= 1) {
+        caseNumber = (await setConversationCase(deps.pool, orgId, conversationId, caseId, numberOf(bodies[0]))).caseNumber;
+        caseRecorded = true;
+      }
+      if (!linkRecorded && confirmed >= linkRows) {
+        await markCaseLinkWritten(deps.pool, orgId, conversationId);
+        linkRecorded = true;
+      }
+      const done = checkpoints.filter((c) => c.rows <= confirmed).pop();
+      if (done) await advanceSyncedSeq(deps.pool, orgId, conversationId, done.seq);
+    },
+  });
+  await advanceSyncedSeq(deps.pool, orgId, conversationId, toSeq);
+  return {
+    caseId,
+    caseNumber,
+    syncedSeq: toSeq,
+    caseCreated: createsCase,
+    caseReplaced: false,
+    recordsWritten: result.confirmed - result.alreadyExisted,
+  };
+}
+
+async function caseRow(
+  pool: Pool,
+  record: ConnectionRecord,
+  conv: ConversationRow,
+  caseId: string,
+  trigger: NonNullable<WriteToCaseInput['createCase']>,
+  lookups: SyncLookups,
+): Promise<Record<string, unknown> & { Id: string }> {
+  const [firstCustomer, triggerEvent] = await Promise.all([
+    findFirstEvent(pool, conv.orgId, conv.conversationId, { type: 'message', role: 'customer' }),
+    readEvents(pool, conv.orgId, conv.conversationId, trigger.triggerSeq, trigger.triggerSeq),
+  ]);
+  const t = triggerEvent[0]?.event;
+  const handoff = t?.type === 'handoff' ? (t as HandoffEvent) : undefined;
+  const firstCustomerMessage = firstCustomer?.event as MessageEvent | undefined;
+  return buildCaseRow({
+    caseId,
+    conversationId: conv.conversationId,
+    customer: conv.customer,
+    firstCustomerMessage,
+    handoff,
+    registeredOn: firstCustomerMessage?.sentAt ?? handoff?.occurredAt ?? new Date().toISOString(),
+    assignment: { ownerId: record.ownerId, groupId: record.groupId },
+    lookups,
   });
 }
 

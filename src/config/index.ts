@@ -56,6 +56,11 @@ const ConfigSchema = z.object({
   /** ...and the longest. 0 turns the backstop off. */
   BACKSTOP_MAX_MS: z.coerce.number().int().min(0).default(15 * 60_000),
 
+  /** A case deleted in Creatio while the conversation goes on: "replace" (new case, whole transcript) or "stop". */
+  DELETED_CASE_POLICY: z.enum(['replace', 'stop']).default('replace'),
+  /** The customer writes again on a closed/canceled case: "reopen" it or open a "new_case" that refers to it. */
+  CLOSED_CASE_POLICY: z.enum(['reopen', 'new_case']).default('reopen'),
+
   /** Where agent replies, resolutions and connection alerts are POSTed (signed). */
   PLATFORM_CALLBACK_URL: z.string().url().optional(),
   /** HMAC-SHA256 key for the X-Signature header of callbacks. */

@@ -90,12 +90,21 @@ function activityBase(ctx: ActivityContext, id: string, title: string, html: str
 /** The case's first activity: which conversation it is, a link back to it, who the customer is. */
 export function buildSessionLinkRow(
   ctx: ActivityContext,
-  input: { sessionLink: string; customer: Customer | null; at: string },
+  input: { sessionLink: string; customer: Customer | null; at: string; previousCase?: { number: string; reason: 'deleted' | 'closed' } },
 ): CreatioRow {
-  const lines = [
+  const lines: string[] = [];
+  if (input.previousCase) {
+    const n = escapeHtml(input.previousCase.number);
+    lines.push(
+      input.previousCase.reason === 'deleted'
+        ? `<p><b>This case replaces case ${n}, which was deleted in Creatio.</b> The whole conversation follows.</p>`
+        : `<p><b>Follow-up to case ${n}, which was closed.</b> The customer wrote again.</p>`,
+    );
+  }
+  lines.push(
     `<p>Conversation <b>${escapeHtml(ctx.conversationId)}</b></p>`,
     `<p><a href="${escapeHtml(input.sessionLink)}">View the conversation in the support platform</a></p>`,
-  ];
+  );
   const customer = customerLines(input.customer);
   if (customer.length > 0) lines.push(`<p>${customer.map(escapeHtml).join('<br>')}</p>`);
   return activityBase(

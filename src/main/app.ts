@@ -84,6 +84,7 @@ export async function startApp(o: AppOptions): Promise<RunningApp> {
           connections,
           sessionLinkTemplate: cfg.SESSION_LINK_TEMPLATE,
           activityTextMax: cfg.ACTIVITY_TEXT_MAX,
+          casePolicies: { deletedCase: cfg.DELETED_CASE_POLICY, closedCase: cfg.CLOSED_CASE_POLICY },
           health: o.health ?? platformHealthNotifier(o.pool, workerClient, cfg.TEMPORAL_TASK_QUEUE),
           callback:
             cfg.PLATFORM_CALLBACK_URL && cfg.PLATFORM_CALLBACK_SECRET

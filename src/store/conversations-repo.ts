@@ -1,6 +1,8 @@
 import type { Pool } from 'pg';
 import type { Customer } from '../domain/events';
 
+export type CreatioCaseStatus = 'open' | 'resolved' | 'final';
+
 export interface ConversationRow {
   orgId: string;
   conversationId: string;
@@ -11,6 +13,11 @@ export interface ConversationRow {
   caseId: string | null;
   caseNumber: string | null;
   caseLinkWritten: boolean;
+  /** What we last learned of the case's status in Creatio. */
+  creatioCaseStatus: CreatioCaseStatus;
+  caseGeneration: number;
+  previousCaseNumber: string | null;
+  previousCaseReason: 'deleted' | 'closed' | null;
   syncState: string;
   syncReason: string | null;
   customer: Customer | null;
@@ -29,6 +36,10 @@ interface Row {
   case_id: string | null;
   case_number: string | null;
   case_link_written: boolean;
+  creatio_case_status: CreatioCaseStatus;
+  case_generation: number;
+  previous_case_number: string | null;
+  previous_case_reason: 'deleted' | 'closed' | null;
   sync_state: string;
   sync_reason: string | null;
   customer: Customer | null;
@@ -48,6 +59,10 @@ function toConversation(r: Row): ConversationRow {
     caseId: r.case_id,
     caseNumber: r.case_number,
     caseLinkWritten: r.case_link_written,
+    creatioCaseStatus: r.creatio_case_status,
+    caseGeneration: r.case_generation,
+    previousCaseNumber: r.previous_case_number,
+    previousCaseReason: r.previous_case_reason,
     syncState: r.sync_state,
     syncReason: r.sync_reason,
     customer: r.customer,
@@ -90,6 +105,27 @@ export async function setConversationCase(
   );
   if (!rows[0]) throw new Error(`conversation ${conversationId} of org ${orgId} is not stored`);
   return { caseId: rows[0].case_id, caseNumber: rows[0].case_number };
+}
+
+export async function setCreatioCaseStatus(pool: Pool, orgId: string, conversationId: string, status: CreatioCaseStatus): Promise<void> {
+  await pool.query('UPDATE conversations SET creatio_case_status = $3 WHERE org_id = $1 AND conversation_id = $2', [orgId, conversationId, status]);
+}
+
+/**
+ * Lets go of the conversation's case so the sync creates a new one: after the
+ * case was deleted in Creatio (the new case gets the whole transcript again)
+ * or when a closed case is followed by a new one (it gets what comes next).
+ */
+export async function detachCase(pool: Pool, orgId: string, conversationId: string, reason: 'deleted' | 'closed'): Promise<void> {
+  await pool.query(
+    `UPDATE conversations
+        SET previous_case_number = COALESCE(case_number, previous_case_number), previous_case_reason = $3,
+            case_id = NULL, case_number = NULL, case_link_written = false, creatio_case_status = 'open',
+            case_generation = case_generation + 1, creatio_seen_until = NULL, creatio_resolved_at = NULL,
+            synced_seq = CASE WHEN $3 = 'deleted' THEN 0 ELSE synced_seq END, updated_at = now()
+      WHERE org_id = $1 AND conversation_id = $2 AND case_id IS NOT NULL`,
+    [orgId, conversationId, reason],
+  );
 }
 
 export async function markCaseLinkWritten(pool: Pool, orgId: string, conversationId: string): Promise<void> {

@@ -225,6 +225,8 @@ export async function conversationSync(input: ConversationSyncInput): Promise<Sy
           lastActivityAt = Date.now();
           backstopMs = timings.backstopMinMs;
           noteCase(written.caseId, written.caseNumber);
+          // A case deleted in Creatio was let go: the next plan creates its replacement.
+          if (written.caseReplaced) break;
           status.syncedSeq = written.syncedSeq;
           await setState('syncing', null);
         }
