@@ -10,20 +10,24 @@ import { loadSecretBox } from './local-secrets';
  * nothing left under it. Safe to run again; safe while the service runs.
  * Exit code 1 when a secret could not be re-encrypted.
  */
-async function main(): Promise<void> {
+async function main(): Promise<number> {
   const cfg = config();
   const secrets = loadSecretBox(cfg);
   const db = await openDatabase(cfg);
   try {
     const report = await rotateSecretKeys(db.pool, secrets);
     for (const line of formatRotationReport(report)) process.stdout.write(line + '\n');
-    if (report.columns.some((c) => c.failed.length > 0)) process.exitCode = 1;
+    return report.columns.some((c) => c.failed.length > 0) ? 1 : 0;
   } finally {
     await db.close();
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+// Exits explicitly: an exit hook of the embedded PostgreSQL package would otherwise turn exitCode into 0.
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  },
+);
