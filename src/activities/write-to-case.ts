@@ -81,7 +81,7 @@ async function writeRows(
   }
   // After which row count each event is completely written.
   const checkpoints: Array<{ rows: number; seq: number }> = [];
-  const handoffCreatedCase = createsCase && trigger?.trigger === 'handoff' ? trigger.triggerSeq : null;
+  const handoffCreatedCase = createsCase ? (trigger?.trigger === 'handoff' ? trigger.triggerSeq : null) : conv.caseTriggerSeq;
   const echoes = await findEchoes(deps.pool, orgId, conversationId, events);
   for (const stored of events) {
     const opts = { handoffCreatedCase: stored.seq === handoffCreatedCase, echo: echoes.has(stored.seq) };
@@ -96,7 +96,7 @@ async function writeRows(
     verifyExisting: Context.current().info.attempt > 1,
     onProgress: async (confirmed, bodies) => {
       if (!caseRecorded && confirmed >= 1) {
-        caseNumber = (await setConversationCase(deps.pool, orgId, conversationId, caseId, numberOf(bodies[0]))).caseNumber;
+        caseNumber = (await setConversationCase(deps.pool, orgId, conversationId, caseId, numberOf(bodies[0]), trigger?.triggerSeq ?? null)).caseNumber;
         caseRecorded = true;
       }
       if (!linkRecorded && confirmed >= linkRows) {

@@ -17,10 +17,30 @@ const GuidSchema = z
 /** Timestamps must say their zone: a bare local time would be guessed, and guesses reorder transcripts. */
 export const TimestampSchema = z
   .string()
-  .refine((s) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i.test(s) && !Number.isNaN(Date.parse(s)), {
+  .refine(isZonedTimestamp, {
     message: 'must be an ISO 8601 timestamp with a time zone, e.g. 2026-12-03T10:15:00Z or 2026-12-03T11:15:00+01:00',
   })
   .transform((s) => new Date(s).toISOString());
+
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):?(\d{2}))$/i;
+
+/** A real calendar date and time with a zone; Date.parse alone would roll 30 February into March. */
+function isZonedTimestamp(s: string): boolean {
+  const m = TIMESTAMP.exec(s);
+  if (!m || Number.isNaN(Date.parse(s))) return false;
+  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6] ?? '0'].map(Number) as [number, number, number, number, number, number];
+  const check = new Date(Date.UTC(year, month - 1, day));
+  return (
+    check.getUTCFullYear() === year &&
+    check.getUTCMonth() === month - 1 &&
+    check.getUTCDate() === day &&
+    hour < 24 &&
+    minute < 60 &&
+    second < 60 &&
+    Number(m[7] ?? 0) < 24 &&
+    Number(m[8] ?? 0) < 60
+  );
+}
 
 export const CustomerSchema = z
   .object({
@@ -59,11 +79,7 @@ const MessageSchema = z
     /** The agent reply we relayed from this Creatio activity: stored, never written back (no echo). */
     creatioActivityId: GuidSchema.optional(),
   })
-  .strict()
-  .refine((m) => (m.text ?? '').trim() !== '' || (m.html ?? '').trim() !== '' || (m.attachments?.length ?? 0) > 0, {
-    message: 'a message needs text, html or attachments',
-    path: ['text'],
-  });
+  .strict();
 
 const AiFieldValueSchema = z.union([z.string().max(10_000), z.number(), z.boolean(), z.null()]);
 
@@ -88,17 +104,42 @@ const ResolveSchema = z
   })
   .strict();
 
-export const EventInputSchema = z.union([MessageSchema, HandoffSchema, ResolveSchema]);
+/** Picked by `type`, so errors speak about the event that was meant, not about every possible one. */
+export const EventInputSchema = z
+  .discriminatedUnion('type', [MessageSchema, HandoffSchema, ResolveSchema], {
+    errorMap: (issue, ctx) =>
+      issue.code === 'invalid_union_discriminator' ? { message: 'type must be "message", "handoff" or "resolve"' } : { message: ctx.defaultError },
+  })
+  .superRefine((e, ctx) => {
+    if (e.type === 'message' && (e.text ?? '').trim() === '' && (e.html ?? '').trim() === '' && (e.attachments?.length ?? 0) === 0) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'a message needs text, html or attachments', path: ['text'] });
+    }
+  });
 export type EventInput = z.infer<typeof EventInputSchema>;
 
 const EventListSchema = z.array(EventInputSchema).min(1, 'send at least one event').max(500, 'send at most 500 events per request');
+const EventsObjectSchema = z.object({ events: EventListSchema }).strict();
+const SingleEventSchema = EventInputSchema.transform((e) => [e]);
 
-/** One event, a list, or {"events": [...]}. */
-export const EventsBodySchema = z.union([
-  EventListSchema,
-  z.object({ events: EventListSchema }).strict().transform((b) => b.events),
-  EventInputSchema.transform((e) => [e]),
-]);
+/**
+ * One event, a list, or {"events": [...]}. The shape is chosen from the body
+ * first, so validation errors are about what the caller sent, not a union.
+ */
+export const EventsBodySchema = {
+  safeParse(body: unknown): z.SafeParseReturnType<unknown, EventInput[]> {
+    if (Array.isArray(body)) return EventListSchema.safeParse(body);
+    if (typeof body === 'object' && body !== null && 'events' in body) {
+      const r = EventsObjectSchema.safeParse(body);
+      return r.success ? { success: true, data: r.data.events } : r;
+    }
+    return SingleEventSchema.safeParse(body);
+  },
+  parse(body: unknown): EventInput[] {
+    const r = EventsBodySchema.safeParse(body);
+    if (!r.success) throw r.error;
+    return r.data;
+  },
+};
 
 export const ConnectionBodySchema = z
   .object({

@@ -49,6 +49,8 @@ const ConfigSchema = z.object({
   NEEDS_ATTENTION_RECHECK_MS: durationMs.default(15 * 60_000),
   /** Longest wait between workflow-level retries while Creatio is unavailable. */
   CREATIO_RETRY_MAX_WAIT_MS: durationMs.default(5 * 60_000),
+  /** A conversation workflow continues as new once its history has this many events. */
+  WORKFLOW_MAX_HISTORY_EVENTS: z.coerce.number().int().min(50).max(40_000).default(10_000),
   /** A conversation with nothing happening finishes its workflow after this (a new event restarts it). */
   CONVERSATION_IDLE_TIMEOUT_MS: durationMs.default(7 * 24 * 3600_000),
   /** Backstop reads of open cases for lost webhooks: first interval (doubles while nothing changes)... */

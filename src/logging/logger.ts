@@ -18,7 +18,41 @@ export const REDACTED_KEYS = [
   'x-sim-control-token',
   'x-webhook-secret',
   'x-webhook-token',
+  'API_TOKEN',
+  'SECRET_KEYS',
+  'DATABASE_URL',
+  'PLATFORM_CALLBACK_SECRET',
 ];
+
+const REDACTED = new Set(REDACTED_KEYS.map((k) => k.toLowerCase()));
+
+/**
+ * Redacts secret-named keys at any depth (pino's path redaction stops at a
+ * fixed depth). Returns the input itself when nothing needed redacting.
+ */
+export function deepRedact(value: unknown, depth = 0, seen: WeakSet<object> = new WeakSet()): unknown {
+  if (typeof value !== 'object' || value === null || depth > 20 || seen.has(value)) return value;
+  seen.add(value);
+  if (Array.isArray(value)) {
+    let changed = false;
+    const out = value.map((v) => {
+      const r = deepRedact(v, depth + 1, seen);
+      if (r !== v) changed = true;
+      return r;
+    });
+    return changed ? out : value;
+  }
+  if (value instanceof Error || value instanceof Date || Buffer.isBuffer(value)) return value;
+  let copy: Record<string, unknown> | undefined;
+  for (const [k, v] of Object.entries(value)) {
+    const r = REDACTED.has(k.toLowerCase()) ? '[redacted]' : deepRedact(v, depth + 1, seen);
+    if (r !== v) {
+      copy ??= { ...(value as Record<string, unknown>) };
+      copy[k] = r;
+    }
+  }
+  return copy ?? value;
+}
 
 export function redactPaths(): string[] {
   const paths: string[] = [];
@@ -36,6 +70,7 @@ export function createLogger(opts: { level: string; name?: string; destination?:
       level: opts.level,
       name: opts.name,
       redact: { paths: redactPaths(), censor: '[redacted]' },
+      formatters: { log: (obj) => deepRedact(obj) as Record<string, unknown> },
     },
     opts.destination,
   );

@@ -9,5 +9,6 @@ export function timingsFromConfig(cfg: Config): SyncTimings {
     maxRetryWaitMs: cfg.CREATIO_RETRY_MAX_WAIT_MS,
     backstopMinMs: cfg.BACKSTOP_MIN_MS,
     backstopMaxMs: cfg.BACKSTOP_MAX_MS,
+    maxHistoryEvents: cfg.WORKFLOW_MAX_HISTORY_EVENTS,
   };
 }

@@ -31,7 +31,10 @@ export class SecretBox {
     for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
       const idx = part.indexOf(':');
       if (idx <= 0) throw new Error('SECRET_KEYS entries must look like "<keyId>:<base64 key>"');
-      keys.set(part.slice(0, idx), Buffer.from(part.slice(idx + 1), 'base64'));
+      const id = part.slice(0, idx);
+      // A repeated ID would silently shadow a key that older secrets need.
+      if (keys.has(id)) throw new Error(`SECRET_KEYS names key "${id}" twice`);
+      keys.set(id, Buffer.from(part.slice(idx + 1), 'base64'));
     }
     const first = keys.keys().next().value;
     if (first === undefined) throw new Error('SECRET_KEYS holds no key');
@@ -61,7 +64,9 @@ export class SecretBox {
     const key = this.keys.get(sealed.keyId);
     if (!key) throw new Error(`Secret was encrypted with key "${sealed.keyId}", which is not configured`);
     const raw = Buffer.from(sealed.ciphertext, 'base64url');
-    const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
+    if (raw.length < 12 + 16) throw new Error('Sealed secret is truncated');
+    // A fixed 16-byte tag: GCM would otherwise accept a shortened (forgeable) tag.
+    const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12), { authTagLength: 16 });
     decipher.setAAD(Buffer.from(aad, 'utf8'));
     decipher.setAuthTag(raw.subarray(12, 28));
     return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');

@@ -16,6 +16,8 @@ export interface ConversationRow {
   /** What we last learned of the case's status in Creatio. */
   creatioCaseStatus: CreatioCaseStatus;
   caseGeneration: number;
+  /** Seq of the event that made us create the current case. */
+  caseTriggerSeq: number | null;
   previousCaseNumber: string | null;
   previousCaseReason: 'deleted' | 'closed' | null;
   syncState: string;
@@ -38,6 +40,7 @@ interface Row {
   case_link_written: boolean;
   creatio_case_status: CreatioCaseStatus;
   case_generation: number;
+  case_trigger_seq: number | null;
   previous_case_number: string | null;
   previous_case_reason: 'deleted' | 'closed' | null;
   sync_state: string;
@@ -61,6 +64,7 @@ function toConversation(r: Row): ConversationRow {
     caseLinkWritten: r.case_link_written,
     creatioCaseStatus: r.creatio_case_status,
     caseGeneration: r.case_generation,
+    caseTriggerSeq: r.case_trigger_seq,
     previousCaseNumber: r.previous_case_number,
     previousCaseReason: r.previous_case_reason,
     syncState: r.sync_state,
@@ -85,23 +89,24 @@ export async function findConversationByCase(pool: Pool, orgId: string, caseId: 
   return rows[0] ? toConversation(rows[0]) : undefined;
 }
 
-/** Records the case of a conversation. A conversation keeps its first case unless `replace` is set. */
+/** Records the case of a conversation (a conversation keeps the case it has) and what made us create it. */
 export async function setConversationCase(
   pool: Pool,
   orgId: string,
   conversationId: string,
   caseId: string,
   caseNumber: string | null,
-  replace = false,
+  triggerSeq: number | null,
 ): Promise<{ caseId: string; caseNumber: string | null }> {
   const { rows } = await pool.query<{ case_id: string; case_number: string | null }>(
     `UPDATE conversations
-        SET case_id = CASE WHEN case_id IS NULL OR $5 THEN $3::uuid ELSE case_id END,
-            case_number = CASE WHEN case_id IS NULL OR $5 OR case_id = $3::uuid THEN COALESCE($4, case_number) ELSE case_number END,
+        SET case_trigger_seq = CASE WHEN case_id IS NULL THEN $5 ELSE case_trigger_seq END,
+            case_id = COALESCE(case_id, $3::uuid),
+            case_number = CASE WHEN case_id IS NULL OR case_id = $3::uuid THEN COALESCE($4, case_number) ELSE case_number END,
             updated_at = now()
       WHERE org_id = $1 AND conversation_id = $2
       RETURNING case_id, case_number`,
-    [orgId, conversationId, caseId, caseNumber, replace],
+    [orgId, conversationId, caseId, caseNumber, triggerSeq],
   );
   if (!rows[0]) throw new Error(`conversation ${conversationId} of org ${orgId} is not stored`);
   return { caseId: rows[0].case_id, caseNumber: rows[0].case_number };

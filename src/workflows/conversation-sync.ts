@@ -49,8 +49,6 @@ const store = proxyLocalActivities<SyncActivities>({
 const MAX_EVENTS_WITH_NEW_CASE = 98;
 const MAX_EVENTS_PER_WRITE = 100;
 const PLAN_PAGE = 200;
-/** Continue-as-new well before Temporal's 51,200-event hard limit. */
-const MAX_HISTORY_EVENTS = 10_000;
 
 /**
  * One durable workflow per conversation: keeps its Creatio case in step with
@@ -190,7 +188,7 @@ export async function conversationSync(input: ConversationSyncInput): Promise<Sy
 
   for (;;) {
     const info = workflowInfo();
-    if (info.continueAsNewSuggested || info.historyLength > MAX_HISTORY_EVENTS) {
+    if (info.continueAsNewSuggested || info.historyLength > timings.maxHistoryEvents) {
       while (delivery) await delivery;
       await condition(allHandlersFinished);
       await continueAsNew<typeof conversationSync>({ ...input, carried: { knownSeq: status.knownSeq, tokenChecked } });

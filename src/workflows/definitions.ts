@@ -34,6 +34,8 @@ export interface SyncTimings {
   backstopMinMs: number;
   /** ...up to this. 0 disables the backstop. */
   backstopMaxMs: number;
+  /** Continue-as-new once the run's history is this long (well under Temporal's 51,200-event limit). */
+  maxHistoryEvents: number;
 }
 
 export const DEFAULT_TIMINGS: SyncTimings = {
@@ -42,6 +44,7 @@ export const DEFAULT_TIMINGS: SyncTimings = {
   maxRetryWaitMs: 5 * 60_000,
   backstopMinMs: 60_000,
   backstopMaxMs: 15 * 60_000,
+  maxHistoryEvents: 10_000,
 };
 
 export interface ConversationSyncInput {

@@ -53,7 +53,7 @@ export interface TestStackOptions {
   app?: Partial<AppOptions>;
 }
 
-export const FAST_TIMINGS: SyncTimings = { idleTimeoutMs: 60_000, recheckMs: 3_000, maxRetryWaitMs: 2_000, backstopMinMs: 1_000, backstopMaxMs: 4_000 };
+export const FAST_TIMINGS: SyncTimings = { idleTimeoutMs: 60_000, recheckMs: 3_000, maxRetryWaitMs: 2_000, backstopMinMs: 1_000, backstopMaxMs: 4_000, maxHistoryEvents: 10_000 };
 
 export async function startTestStack(opts: TestStackOptions = {}): Promise<TestStack> {
   const g = globalServices();

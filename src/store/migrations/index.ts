@@ -3,6 +3,7 @@ import * as m002 from './002-case-link';
 import * as m003 from './003-two-way-sync';
 import * as m004 from './004-connection-audit';
 import * as m005 from './005-case-lifecycle';
+import * as m006 from './006-case-trigger';
 
 /** Every migration, in the order it must be applied. Append only; never edit an applied one. */
 export const migrations: ReadonlyArray<{ name: string; sql: string }> = [
@@ -11,4 +12,5 @@ export const migrations: ReadonlyArray<{ name: string; sql: string }> = [
   { name: '003-two-way-sync', sql: m003.sql },
   { name: '004-connection-audit', sql: m004.sql },
   { name: '005-case-lifecycle', sql: m005.sql },
+  { name: '006-case-trigger', sql: m006.sql },
 ];

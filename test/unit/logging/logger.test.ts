@@ -129,7 +129,7 @@ describe('createLogger: redaction by key', () => {
   // logged in clear, e.g. logger.info({ connection: { settings: { creatio:
   // { clientSecret: 'x' } } } }) or an error carrying its request config
   // ({ err: { config: { headers: { authorization: 'Bearer …' } } } }).
-  it.failing('redacts a secret three levels down', () => {
+  it('redacts a secret three levels down', () => {
     const { logger, raw } = capture();
     logger.info({ connection: { settings: { creatio: { clientSecret: 'deep-secret-1' } } } }, 'deep');
     logger.error({ err: { config: { headers: { authorization: 'Bearer deep-token-2' } } } }, 'deep error');
