@@ -1,11 +1,13 @@
 import path from 'node:path';
 import { loadExamples, type OrgMode } from './examples';
-import { connectOrg, demoOrgId, runTag, type DemoOrg } from './orgs';
+import { connectOrg, demoOrgId, disconnectOrgs, OrgRegistry, runTag, type DemoOrg } from './orgs';
 import { formatReport, formatVerdict, modeLabel, temporalUiLink } from './print';
 import { openReader, readConversationCases, type ReadCase } from './read-back';
 import { planReplay, replayAll } from './replay';
 import { serviceApi } from './service-api';
+import { handleShutdownSignals } from './signals';
 import { startDemoStack, type DemoStack } from './stack';
+import { StopList } from './stop-list';
 import { verifyConversation, type ConversationReport } from './verify';
 import { waitForFinalStates } from './wait';
 
@@ -21,7 +23,7 @@ const SYNC_TIMEOUT_MS = Number(process.env.DEMO_SYNC_TIMEOUT_MS ?? 60_000);
 const say = (line = '') => process.stdout.write(line + '\n');
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
-async function run(stack: DemoStack, opts: { allActivities: boolean }, examplesDir: string): Promise<boolean> {
+async function run(stack: DemoStack, stops: StopList, opts: { allActivities: boolean }, examplesDir: string): Promise<boolean> {
   const timings: Array<[string, number]> = [];
   const timed = async <T>(label: string, fn: () => Promise<T>): Promise<T> => {
     const started = Date.now();
@@ -39,8 +41,21 @@ async function run(stack: DemoStack, opts: { allActivities: boolean }, examplesD
   const modes = [...new Set(examples.map((e) => e.orgMode))];
   const orgs = new Map<OrgMode, DemoOrg>(modes.map((mode) => [mode, { orgId: demoOrgId(mode, tag), mode }]));
 
+  const registry = new OrgRegistry(path.join(stack.cfg.dataDir, 'demo-orgs.json'));
+  const stale = registry.list();
+  if (stale.length > 0) {
+    const failed = await disconnectOrgs(api, registry, stale);
+    say(`  Disconnected ${stale.length - failed.length} demo org(s) an interrupted earlier run left connected${failed.length ? `; could not: ${failed.join(', ')}` : ''}`);
+  }
+  // Runs first when the stack stops (normally or on a signal), while the API is still up.
+  stops.push('the demo orgs (DELETE connection)', async () => {
+    const failed = await disconnectOrgs(api, registry, [...orgs.values()].map((o) => o.orgId));
+    if (failed.length > 0) say(`  Could not disconnect ${failed.join(', ')}; the next run will retry.`);
+  });
+
   await timed('connect', async () => {
     for (const org of orgs.values()) {
+      registry.add(org.orgId);
       await connectOrg(api, org, {
         instanceUrl: stack.sim.url,
         tokenUrl: stack.sim.tokenUrl,
@@ -118,16 +133,9 @@ async function main(): Promise<number> {
   const started = Date.now();
   say('Creatio conversation sync: demo');
   say('Starting the embedded stack (PostgreSQL, Temporal dev server, worker, API) and a Creatio simulator...');
-  const stack = await startDemoStack(REPO_ROOT, say);
-  let stopping: Promise<void> | undefined;
-  const stop = () => (stopping ??= stack.stop());
-  // Ctrl+C mid-run: still take everything down, then leave.
-  const onSignal = (signal: NodeJS.Signals) => {
-    say(`\n${signal}: stopping the demo stack...`);
-    void stop().then(() => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const stops = new StopList(say);
+  const signals = handleShutdownSignals(() => stops.stopAll(), say);
+  const stack = await startDemoStack(REPO_ROOT, say, stops);
 
   let ok = false;
   try {
@@ -138,8 +146,10 @@ async function main(): Promise<number> {
     say(`  Creatio sim:  ${stack.sim.url} (OData ${stack.sim.odataUrl})`);
     for (const note of stack.notes) say(`  Note: ${note}`);
     say(`  Ready after ${seconds(Date.now() - started)}`);
-    ok = await run(stack, { allActivities: argv.includes('--all-activities') }, examplesDir);
+    ok = await run(stack, stops, { allActivities: argv.includes('--all-activities') }, examplesDir);
   } catch (err) {
+    // After Ctrl+C the run fails as its stack goes away; the signal handler reports and exits.
+    if (signals.stopping()) await new Promise<never>(() => undefined);
     say('');
     say(`FAIL: the demo stopped early: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -147,16 +157,11 @@ async function main(): Promise<number> {
   if (keepRunning) {
     say('');
     say('The stack keeps running (--keep-running); press Ctrl+C to stop it.');
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', () => resolve());
-      process.once('SIGTERM', () => resolve());
-    });
+    await signals.nextSignal();
   }
   say('');
-  say('Stopping the demo stack...');
-  await stop();
+  say('Stopping the demo stack (disconnecting the demo orgs first, so their open conversations end)...');
+  await stops.stopAll();
   say(`Done in ${seconds(Date.now() - started)}.`);
   return ok ? 0 : 1;
 }

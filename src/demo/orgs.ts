@@ -1,3 +1,5 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { CaseStatus } from '../creatio/stock';
 import type { OrgMode } from './examples';
 import { describeBody, type ServiceApi } from './service-api';
@@ -41,4 +43,52 @@ export async function connectOrg(api: ServiceApi, org: DemoOrg, target: Simulato
     handoffOnly: org.mode === 'handoff-only',
   });
   if (res.status !== 200) throw new Error(`PUT connection for ${org.orgId}: HTTP ${res.status} ${describeBody(res.body)}`);
+}
+
+/**
+ * Demo orgs are disconnected when a run ends, so their open conversations'
+ * workflows finish instead of waiting days on the persisted Temporal server,
+ * or retrying against this run's simulator, which is gone after the run. The
+ * IDs are kept in DATA_DIR until then, so a run that was killed is cleaned
+ * up by the next one.
+ */
+export class OrgRegistry {
+  constructor(private readonly file: string) {}
+
+  list(): string[] {
+    try {
+      const parsed: unknown = JSON.parse(readFileSync(this.file, 'utf8'));
+      return Array.isArray(parsed) ? parsed.filter((x): x is string => typeof x === 'string') : [];
+    } catch {
+      return [];
+    }
+  }
+
+  add(orgId: string): void {
+    this.write([...new Set([...this.list(), orgId])]);
+  }
+
+  remove(orgId: string): void {
+    this.write(this.list().filter((id) => id !== orgId));
+  }
+
+  private write(ids: string[]): void {
+    mkdirSync(path.dirname(this.file), { recursive: true });
+    writeFileSync(this.file, JSON.stringify(ids, null, 2) + '\n');
+  }
+}
+
+/** DELETE the connection of each org (best effort: a failure keeps it listed for the next run). */
+export async function disconnectOrgs(api: ServiceApi, registry: OrgRegistry, orgIds: readonly string[]): Promise<string[]> {
+  const failed: string[] = [];
+  for (const orgId of orgIds) {
+    try {
+      const res = await api.call('DELETE', `/v1/orgs/${orgId}/connection`);
+      if (res.status === 200 || res.status === 404) registry.remove(orgId);
+      else failed.push(`${orgId}: HTTP ${res.status}`);
+    } catch (err) {
+      failed.push(`${orgId}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  return failed;
 }

