@@ -41,8 +41,12 @@ export async function withSharedOrgLock<T>(lockPool: Pool, orgId: string, timeou
   let sessionBroken: Error | undefined;
   try {
     try {
-      await session.query(`SELECT set_config('lock_timeout', $1, false)`, [`${Math.max(1, Math.round(timeoutMs))}ms`]);
-      await session.query('SELECT pg_advisory_lock_shared($1, hashtext($2))', [WRITE_LOCK_CLASS, orgId]);
+      // One round trip: the CTE's row (the wait bound) exists before the lock is asked for.
+      await session.query(
+        `WITH bound AS MATERIALIZED (SELECT set_config('lock_timeout', $3, false))
+         SELECT pg_advisory_lock_shared($1, hashtext($2)) FROM bound`,
+        [WRITE_LOCK_CLASS, orgId, `${Math.max(1, Math.round(timeoutMs))}ms`],
+      );
     } catch (err) {
       if (isLockTimeout(err)) throw new OrgLockTimeoutError(orgId, 'shared');
       sessionBroken = err instanceof Error ? err : new Error(String(err));
