@@ -84,6 +84,8 @@ export interface SaveResult {
   record: ConnectionRecord;
   action: AuditAction;
   credentialsChanged: boolean;
+  /** This save put a connection that needed attention back to work (the platform is told). */
+  restored: boolean;
 }
 
 /** Saves settings that passed the checklist, with the lookups it resolved, and records the change. */
@@ -126,9 +128,10 @@ export async function saveTested(
       checklist: { checkedAt: run.checkedAt, items: run.items },
     });
     const changes = settingsChanges(before, settings, secretChanged || !live);
+    if (before && before.status !== 'active') changes.push({ field: 'status', old: before.status, new: 'active' });
     const action: AuditAction = !live ? 'connected' : changes.length > 0 ? 'updated' : 'verified';
     await recordAudit(tx, { orgId, action, actor, changes, credentialsVersion });
-    return { record, action, credentialsChanged };
+    return { record, action, credentialsChanged, restored: before?.status === 'needs_attention' };
   });
 }
 

@@ -117,6 +117,14 @@ describe('client secret regenerated in Creatio under load', () => {
     );
     expect(audit.rows.map((r) => (r.changes[0] as { new: string }).new)).toEqual(['needs_attention']);
     expect((await stack.api('GET', `/v1/orgs/${org}/connection`)).body).toMatchObject({ status: 'active', waitingConversations: 0 });
+    // Test & Save restored it: the platform is told once, through its callback outbox.
+    const told = await stack.pool.query<{ type: string }>('SELECT type FROM outbound_events WHERE org_id = $1 ORDER BY created_at', [org]);
+    expect(told.rows.map((r) => r.type)).toEqual(['connection_restored']);
+    const restoredAudit = await stack.pool.query<{ changes: Json[] }>("SELECT changes FROM connection_audit WHERE org_id = $1 AND action = 'updated'", [org]);
+    expect(restoredAudit.rows[0]!.changes).toEqual([
+      { field: 'clientSecret', changed: true },
+      { field: 'status', old: 'needs_attention', new: 'active' },
+    ]);
   }, 240_000);
 });
 

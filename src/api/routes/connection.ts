@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import type { ConnectionHealthListener } from '../../activities/deps';
 import { signalConnectionChanged } from '../../client/conversation-signals';
 import { normaliseActor } from '../../connections/audit-diff';
 import type { ChecklistRun } from '../../connections/checklist';
@@ -15,6 +16,7 @@ import {
 import { createConnectionTester, type ConnectionTester } from '../../connections/tester';
 import type { WebhookUrlFor } from '../../connections/webhook-url';
 import { OrgLockTimeoutError } from '../../connections/write-guard';
+import { platformHealthNotifier } from '../../platform/health-notifier';
 import { listAudit } from '../../store/connection-audit-repo';
 import { getConnection } from '../../store/connections-repo';
 import { listConversationsInStates } from '../../store/conversations-repo';
@@ -36,6 +38,8 @@ export const OPEN_STATES = ['pending', 'syncing', 'waiting_for_creatio', 'needs_
 
 /** Optional parts the assembly may provide; defaults otherwise. */
 export interface ConnectionRouteOptions {
+  /** Told when a save puts a connection that needed attention back to work. Default: the platform callback. */
+  connectionHealth?: ConnectionHealthListener;
   connectionTester?: ConnectionTester;
   /** Default: the org's current webhook token URL (src/webhooks), created on first use like GET /webhook does. */
   webhookUrlFor?: WebhookUrlFor;
@@ -59,6 +63,7 @@ export function registerConnectionRoutes(app: FastifyInstance, deps: ApiDeps & C
     tester: deps.connectionTester ?? createConnectionTester(),
     lockTimeoutMs: deps.connectionLockTimeoutMs ?? 60_000,
   };
+  const health = deps.connectionHealth ?? platformHealthNotifier(deps.pool, deps.signals.client, deps.signals.taskQueue);
   const webhookUrlFor: WebhookUrlFor = deps.webhookUrlFor ?? (async (orgId) => webhookUrl(deps, await currentToken(deps.pool, deps.secrets, orgId)));
 
   app.put('/v1/orgs/:orgId/connection', async (req, reply) => {
@@ -79,6 +84,10 @@ export function registerConnectionRoutes(app: FastifyInstance, deps: ApiDeps & C
       const saved = await saveTested(service, orgId, tested, actorOf(req));
       req.log.info({ orgId, credentialsVersion: saved.record.credentialsVersion, action: saved.action }, 'Creatio connection saved');
       await wakeConversations(deps, orgId);
+      if (saved.restored) {
+        // The workflows will not flip it back themselves: it is active already.
+        await health.restored(orgId).catch((err: unknown) => req.log.warn({ orgId, err: String(err) }, 'could not tell the platform the connection works again'));
+      }
       return reply.code(200).send({ ...(await describeConnection(deps.pool, saved.record, webhookUrlFor)), checklist: checklistView(tested.run) });
     } catch (err) {
       if (err instanceof ConcurrentChangeError) {
