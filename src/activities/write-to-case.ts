@@ -8,6 +8,7 @@ import type { ConnectionRecord } from '../store/connections-repo';
 import { advanceSyncedSeq, getConversation, markCaseLinkWritten, setConversationCase, type ConversationRow } from '../store/conversations-repo';
 import { findFirstEvent, readEvents } from '../store/events-repo';
 import { lookupsFor } from '../sync/lookups';
+import { applyAiFields } from './ai-fields';
 import { handleMissingCase, isMissingCase, prepareCaseForNewMessages } from './case-lifecycle';
 import type { ActivityDeps } from './deps';
 import type { WriteToCaseInput, WriteToCaseResult } from './types';
@@ -107,6 +108,9 @@ async function writeRows(
       if (done) await advanceSyncedSeq(deps.pool, orgId, conversationId, done.seq);
     },
   });
+  for (const { event } of events) {
+    if (event.type === 'handoff') await applyAiFields(deps.pool, client, { orgId, conversationId, caseId }, event.aiFields);
+  }
   await advanceSyncedSeq(deps.pool, orgId, conversationId, toSeq);
   return {
     caseId,

@@ -18,6 +18,8 @@ export interface ConversationRow {
   caseGeneration: number;
   /** Seq of the event that made us create the current case. */
   caseTriggerSeq: number | null;
+  /** Columns of the last handoff's AI fields that were written or skipped (no values). */
+  aiFieldsReport: { applied: string[]; skipped: Array<{ column: string; reason: string }> } | null;
   previousCaseNumber: string | null;
   previousCaseReason: 'deleted' | 'closed' | null;
   syncState: string;
@@ -41,6 +43,7 @@ interface Row {
   creatio_case_status: CreatioCaseStatus;
   case_generation: number;
   case_trigger_seq: number | null;
+  ai_fields_report: ConversationRow['aiFieldsReport'];
   previous_case_number: string | null;
   previous_case_reason: 'deleted' | 'closed' | null;
   sync_state: string;
@@ -65,6 +68,7 @@ function toConversation(r: Row): ConversationRow {
     creatioCaseStatus: r.creatio_case_status,
     caseGeneration: r.case_generation,
     caseTriggerSeq: r.case_trigger_seq,
+    aiFieldsReport: r.ai_fields_report,
     previousCaseNumber: r.previous_case_number,
     previousCaseReason: r.previous_case_reason,
     syncState: r.sync_state,

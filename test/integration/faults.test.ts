@@ -252,3 +252,27 @@ describe('Temporal unreachable', () => {
     expect(messageTitles(c.caseId)).toHaveLength(3);
   });
 });
+
+describe('AI-filled fields', () => {
+  const org = 'org-ai';
+  beforeAll(async () => expect((await stack.connect(org)).status).toBe(200));
+
+  it('writes the fields it can map, reports the rest, and never blocks the transcript', async () => {
+    const conv = 'ai-1';
+    await stack.postEvents(org, conv, [message('m1', 'customer', 'Everything is down!')]);
+    await until(org, conv, (x) => x.syncedUpTo === 1, 'case');
+    await stack.postEvents(org, conv, [
+      handoff('h1', { aiFields: { PriorityId: 'High', Notes: 'Outage reported by customer', UsrNotAColumn: 'x', CategoryId: 'No such category', OwnerId: 'someone' } }),
+      message('m2', 'agent', 'Looking into it'),
+    ]);
+    const c = await until(org, conv, (x) => x.syncedUpTo === 3 && x.aiFields !== null, 'handoff with AI fields');
+    const kase = stack.sim.getRecord('Case', String(c.caseId))!;
+    const high = stack.sim.records('CasePriority').find((p) => p.Name === 'High')!;
+    expect(kase.PriorityId).toBe(high.Id);
+    expect(kase.Notes).toBe('Outage reported by customer');
+    const report = c.aiFields as { applied: string[]; skipped: Array<{ column: string }> };
+    expect(report.applied.sort()).toEqual(['Notes', 'PriorityId']);
+    expect(report.skipped.map((s) => s.column).sort()).toEqual(['CategoryId', 'OwnerId', 'UsrNotAColumn']);
+    expect(messageTitles(c.caseId).pop()).toContain('Looking into it');
+  });
+});

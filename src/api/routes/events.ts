@@ -76,6 +76,7 @@ export function registerEventRoutes(app: FastifyInstance, deps: ApiDeps): void {
       syncedUpTo: conv.syncedSeq,
       pending: Math.max(0, conv.contiguousSeq - conv.syncedSeq),
       resolvedAt: conv.resolvedAt,
+      aiFields: conv.aiFieldsReport,
       updatedAt: conv.updatedAt,
     };
   });

@@ -4,6 +4,7 @@ import * as m003 from './003-two-way-sync';
 import * as m004 from './004-connection-audit';
 import * as m005 from './005-case-lifecycle';
 import * as m006 from './006-case-trigger';
+import * as m007 from './007-ai-fields';
 
 /** Every migration, in the order it must be applied. Append only; never edit an applied one. */
 export const migrations: ReadonlyArray<{ name: string; sql: string }> = [
@@ -13,4 +14,5 @@ export const migrations: ReadonlyArray<{ name: string; sql: string }> = [
   { name: '004-connection-audit', sql: m004.sql },
   { name: '005-case-lifecycle', sql: m005.sql },
   { name: '006-case-trigger', sql: m006.sql },
+  { name: '007-ai-fields', sql: m007.sql },
 ];
