@@ -22,10 +22,15 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 # 3. Runtime: compiled code + production node_modules, run as the image's unprivileged "node" user.
 FROM ${NODE_IMAGE} AS runtime
+# npm runs scripts through /bin/sh, which is dash here: dash keeps itself between npm and node and
+# dies on SIGTERM without passing it on, so node never shuts down gracefully and is killed with the
+# container. bash execs the single command instead, so npm forwards SIGTERM straight to node and waits
+# for it (the worker then finishes in-flight activities, WORKER_SHUTDOWN_GRACE_MS).
 ENV NODE_ENV=production \
     API_HOST=0.0.0.0 \
     API_PORT=8080 \
-    NPM_CONFIG_UPDATE_NOTIFIER=false
+    NPM_CONFIG_UPDATE_NOTIFIER=false \
+    NPM_CONFIG_SCRIPT_SHELL=/bin/bash
 WORKDIR /app
 # Files stay root-owned and read-only to the process; nothing is written under /app in production
 # (DATABASE_URL, TEMPORAL_ADDRESS, SECRET_KEYS and API_TOKEN come from the environment).
