@@ -31,6 +31,8 @@ export function formatReport(r: ConversationReport, opts: { allActivities: boole
   }
   r.cases.forEach((c, caseIndex) => {
     lines.push(`  Case ${c.number} · status ${c.statusName} · subject "${clip(c.subject, 110)}"`);
+    const ai = Object.entries(c.aiFields);
+    if (ai.length > 0) lines.push(`  AI fields from the handoff: ${ai.map(([k, v]) => `${k} = ${v}`).join(', ')}`);
     const kinds = caseIndex === 0 ? r.kinds : [];
     const shown = pickShown(c.activities.length, opts.allActivities);
     let previous = -1;

@@ -13,6 +13,8 @@ export interface ReadCase {
   subject: string;
   statusId: string;
   statusName: string;
+  /** Columns the sample's handoff filled through AI fields: lookups by their Name, others as text. */
+  aiFields: Record<string, string>;
   activities: ReadActivity[];
 }
 
@@ -40,26 +42,38 @@ export function openReader(creds: Credentials): CreatioClient {
 export async function readConversationCases(creatio: CreatioClient, plan: ReplayPlan): Promise<ReadCase[]> {
   // The case text names its conversation; the demo's conversation IDs never contain quotes.
   const filter = `contains(Symptoms,'Conversation: ${plan.example.conversationId}')`;
+  const aiColumns = Object.keys(aiFieldsOf(plan));
+  const aiLookups = aiColumns.filter((c) => c.endsWith('Id')).map((c) => c.slice(0, -2));
   const { value } = await creatio.query('Case', {
     filter,
-    select: ['Id', 'Number', 'Subject', 'StatusId'],
-    expand: ['Status($select=Name)'],
+    select: ['Id', 'Number', 'Subject', 'StatusId', ...aiColumns],
+    expand: ['Status($select=Name)', ...aiLookups.map((nav) => `${nav}($select=Name)`)],
     orderby: ['CreatedOn'],
   });
   const cases: ReadCase[] = [];
   for (const row of value) {
     const id = String(row.Id);
-    const status = row.Status;
     cases.push({
       id,
       number: String(row.Number ?? ''),
       subject: String(row.Subject ?? ''),
       statusId: String(row.StatusId ?? ''),
-      statusName: typeof status === 'object' && status !== null && 'Name' in status ? String(status.Name) : '?',
+      statusName: nameOf(row.Status),
+      aiFields: Object.fromEntries(aiColumns.map((c) => [c, c.endsWith('Id') ? nameOf(row[c.slice(0, -2)]) : String(row[c] ?? '')])),
       activities: await readActivities(creatio, id),
     });
   }
   return cases;
+}
+
+function aiFieldsOf(plan: ReplayPlan): Record<string, unknown> {
+  for (const e of plan.events) if (e.spec.type === 'handoff' && e.spec.aiFields) return e.spec.aiFields;
+  return {};
+}
+
+/** Name of an expanded lookup ('?' when empty). */
+function nameOf(expanded: unknown): string {
+  return typeof expanded === 'object' && expanded !== null && 'Name' in expanded ? String(expanded.Name) : '?';
 }
 
 /** All activities of a case, oldest first, a page at a time. */

@@ -97,8 +97,20 @@ export function verifyConversation(
   if (resolved && kase.statusId !== CaseStatus.Resolved) problems.push(`case ${kase.number} has status ${kase.statusName}, expected Resolved`);
   if (!resolved && kase.statusId === CaseStatus.Resolved) problems.push(`case ${kase.number} is Resolved but the conversation is still open`);
 
+  checkAiFields(plan, kase, problems);
   checkActivities(plan, kase, expected, report);
   return report;
+}
+
+/** The handoff's AI-filled columns must be on the case (lookups compared by their Name). */
+function checkAiFields(plan: ReplayPlan, kase: ReadCase, problems: string[]): void {
+  for (const e of plan.events) {
+    if (e.spec.type !== 'handoff') continue;
+    for (const [column, value] of Object.entries(e.spec.aiFields ?? {})) {
+      const actual = kase.aiFields[column];
+      if (actual !== String(value)) problems.push(`AI field ${column}: Creatio has "${actual ?? '(not read)'}", the handoff said "${String(value)}"`);
+    }
+  }
 }
 
 function checkActivities(plan: ReplayPlan, kase: ReadCase, expected: ExpectedMessage[], report: ConversationReport): void {

@@ -12,7 +12,7 @@ function plan(orgMode: 'every-conversation' | 'handoff-only' = 'every-conversati
   const events: unknown[] = [
     { type: 'message', eventId: 'm1', role: 'ai', text: 'Hi! How can I help?' },
     { type: 'message', eventId: 'm2', role: 'customer', text: 'My parcel is late.' },
-    { type: 'handoff', eventId: 'h1', summary: 'Late parcel', reason: 'asked for a human' },
+    { type: 'handoff', eventId: 'h1', summary: 'Late parcel', reason: 'asked for a human', aiFields: { PriorityId: 'High' } },
     { type: 'message', eventId: 'm3', role: 'agent', senderName: 'Kim', text: 'Hello, Kim here.\nLet me check.' },
   ];
   if (resolved) events.push({ type: 'resolve', eventId: 'r1' });
@@ -44,7 +44,7 @@ function goodCase(p: ReplayPlan, statusId: string = CaseStatus.Resolved): ReadCa
       activities.push({ id: 'note', title: 'Handoff to a human agent: asked for a human', notes: '<p>Summary</p>', startDate: e.at });
     }
   }
-  return { id: CASE_ID, number: 'SR00000001', subject: 's', statusId, statusName: 'Resolved', activities };
+  return { id: CASE_ID, number: 'SR00000001', subject: 's', statusId, statusName: 'Resolved', aiFields: { PriorityId: 'High' }, activities };
 }
 
 function view(state: string, caseId: string | null = CASE_ID): ConversationView {
@@ -83,15 +83,17 @@ describe('verifyConversation', () => {
     expect(verifyConversation(p, view('resolved'), [c]).problems).toEqual(['out of order: m1 comes after m2']);
   });
 
-  it('notices a changed text, an unexpected activity and a missing resolved status', () => {
+  it('notices a changed text, an unexpected activity, a missing resolved status and an AI field not written', () => {
     const p = plan();
     const c = goodCase(p, CaseStatus.New);
     c.statusName = 'New';
+    c.aiFields = { PriorityId: 'Medium' };
     c.activities[2] = { ...c.activities[2]!, notes: '<p>something else</p>' };
     c.activities.push({ id: 'x', title: 'Customer: hello?', notes: '', startDate: p.events[0]!.at });
     const problems = verifyConversation(p, view('resolved'), [c]).problems;
     expect(problems).toEqual([
       'case SR00000001 has status New, expected Resolved',
+      'AI field PriorityId: Creatio has "Medium", the handoff said "High"',
       expect.stringMatching(/^message m2: the activity's text differs/),
       expect.stringMatching(/^1 unexpected activity: "Customer: hello\?"/),
     ]);
