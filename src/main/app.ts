@@ -1,3 +1,4 @@
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, type Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { Pool } from 'pg';
@@ -9,11 +10,13 @@ import type { Config } from '../config';
 import type { RequestEvent } from '../creatio';
 import type { SecretBox } from '../security/secret-box';
 import { CreatioConnections } from '../sync/creatio-connections';
+import { createDataConverter } from '../temporal/data-converter';
 import { installTemporalRuntime } from '../temporal/runtime';
 import { ensureSearchAttributes } from '../temporal/search-attributes';
 import { platformHealthNotifier } from '../platform/health-notifier';
 import { createSyncWorker } from '../worker/create-worker';
 import type { SyncTimings } from '../workflows/definitions';
+import { loadPayloadCodec } from './local-secrets';
 import { timingsFromConfig } from './timings';
 
 /**
@@ -37,6 +40,8 @@ export interface AppOptions {
   timings?: Partial<SyncTimings>;
   health?: ConnectionHealthListener;
   onCreatioRequest?: (orgId: string, event: RequestEvent) => void;
+  /** Encrypts every payload this process writes to Temporal; default: the PAYLOAD_KEYS codec. */
+  dataConverter?: DataConverter;
 }
 
 export interface RunningApp {
@@ -50,13 +55,26 @@ export async function startApp(o: AppOptions): Promise<RunningApp> {
   const { cfg, logger } = o;
   installTemporalRuntime(logger);
   const stops: Array<() => Promise<void>> = [];
+  // Each step is bounded: with Temporal or the database already gone a step
+  // could otherwise wait forever and keep the process (and its children) alive.
+  const stepLimitMs = cfg.WORKER_SHUTDOWN_GRACE_MS + 5_000;
   const running: RunningApp = {
     stop: async () => {
-      for (const stop of stops.reverse()) await stop().catch((err: unknown) => logger.error({ err }, 'shutdown step failed'));
+      for (const stop of stops.reverse()) {
+        await Promise.race([
+          stop().catch((err: unknown) => logger.error({ err }, 'shutdown step failed')),
+          new Promise<void>((resolve) => setTimeout(() => {
+            logger.warn('shutdown step timed out; continuing');
+            resolve();
+          }, stepLimitMs).unref()),
+        ]);
+      }
     },
   };
 
   const timings = { ...timingsFromConfig(cfg), ...o.timings };
+  // One converter for the worker and both clients: each reads what the others wrote.
+  const dataConverter = o.dataConverter ?? createDataConverter(loadPayloadCodec(cfg));
   try {
     if (o.runWorker) {
       const connection = await NativeConnection.connect({ address: o.temporalAddress });
@@ -65,6 +83,7 @@ export async function startApp(o: AppOptions): Promise<RunningApp> {
       const { client: workerClient, connection: clientConnection } = createTemporalClient({
         address: o.temporalAddress,
         namespace: cfg.TEMPORAL_NAMESPACE,
+        dataConverter,
       });
       stops.push(() => clientConnection.close());
       if (o.registerSearchAttributes) await ensureSearchAttributes(clientConnection, cfg.TEMPORAL_NAMESPACE);
@@ -94,6 +113,7 @@ export async function startApp(o: AppOptions): Promise<RunningApp> {
         workflowBundle: o.workflowBundle ?? (cfg.WORKFLOW_BUNDLE_PATH ? { codePath: cfg.WORKFLOW_BUNDLE_PATH } : undefined),
         maxCachedWorkflows: cfg.WORKER_MAX_CACHED_WORKFLOWS,
         shutdownGraceTimeMs: cfg.WORKER_SHUTDOWN_GRACE_MS,
+        dataConverter,
       });
       const runPromise = worker.run();
       runPromise.catch((err: unknown) => logger.fatal({ err }, 'worker stopped with an error'));
@@ -106,7 +126,7 @@ export async function startApp(o: AppOptions): Promise<RunningApp> {
     }
 
     if (o.runApi) {
-      const { client, connection } = createTemporalClient({ address: o.temporalAddress, namespace: cfg.TEMPORAL_NAMESPACE });
+      const { client, connection } = createTemporalClient({ address: o.temporalAddress, namespace: cfg.TEMPORAL_NAMESPACE, dataConverter });
       stops.push(() => connection.close());
       const signals = { client, taskQueue: cfg.TEMPORAL_TASK_QUEUE, timings };
       const app = buildApi({

