@@ -103,7 +103,8 @@ it('keeps the secret out of API responses, logs, the database and workflow histo
   expect(histories.length).toBeGreaterThan(0);
   const all = histories.join('\n');
   const decoded = [...all.matchAll(/"data":\s*"([A-Za-z0-9+/=]+)"/g)].map((m) => Buffer.from(m[1]!, 'base64').toString('utf8')).join('\n');
-  expect(decoded).toContain(String(synced.caseId)); // the decoding works: IDs are there
+  // The decoding works where payloads are plain JSON (with a payload codec they are ciphertext): IDs are there.
+  if (all.includes(Buffer.from('json/plain').toString('base64'))) expect(decoded).toContain(String(synced.caseId));
   expectNoSecret(`${all}\n${decoded}`, 'workflow histories');
 
   // Logs, everything at trace level.
