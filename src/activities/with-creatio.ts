@@ -1,4 +1,5 @@
-import { log } from '@temporalio/activity';
+import { ApplicationFailure, log } from '@temporalio/activity';
+import { OrgLockTimeoutError } from '../connections/write-guard';
 import { isCreatioError, type CreatioError } from '../creatio';
 import { markActive, markNeedsAttention } from '../store/connections-repo';
 import type { ConnectedOrg } from '../sync/creatio-connections';
@@ -46,6 +47,10 @@ export async function withCreatio<T>(deps: ActivityDeps, orgId: string, fn: (con
         throw toActivityFailure(err);
       }
     });
+  } catch (err) {
+    // Waited too long behind a disconnect or save: an ordinary wait-and-retry, not a failure of Creatio.
+    if (err instanceof OrgLockTimeoutError) throw ApplicationFailure.create({ type: 'transient', message: err.message, nonRetryable: false });
+    throw err;
   } finally {
     if (tell) await tell();
   }
