@@ -1,0 +1,81 @@
+import type { Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+
+/**
+ * Workflow history figures, from histories fetched through the Temporal
+ * client: every run of each workflow (continue-as-new chains are followed
+ * back from the latest run), events counted by type.
+ */
+export interface HistoryStats {
+  workflows: number;
+  runs: number;
+  events: number;
+  byType: Record<string, number>;
+  /** Scheduled activities plus local-activity markers. */
+  activities: number;
+  localActivities: number;
+  signals: number;
+  /** Activity or workflow task failures and timeouts seen in the histories. */
+  failures: number;
+}
+
+const T = temporal.api.enums.v1.EventType;
+
+export function eventTypeName(type: number | null | undefined): string {
+  const raw = (type !== null && type !== undefined ? T[type] : undefined) ?? `Unknown${String(type)}`;
+  // EVENT_TYPE_WORKFLOW_TASK_SCHEDULED → WorkflowTaskScheduled
+  return raw.replace(/^EVENT_TYPE_/, '').toLowerCase().replace(/(^|_)([a-z])/g, (_m, _u: string, c: string) => c.toUpperCase());
+}
+
+const FAILURES = new Set([
+  T.EVENT_TYPE_ACTIVITY_TASK_FAILED,
+  T.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT,
+  T.EVENT_TYPE_WORKFLOW_TASK_FAILED,
+  T.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT,
+  T.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
+]);
+
+export async function historyStats(client: Client, workflowIds: readonly string[], concurrency = 8): Promise<HistoryStats> {
+  const stats: HistoryStats = { workflows: 0, runs: 0, events: 0, byType: {}, activities: 0, localActivities: 0, signals: 0, failures: 0 };
+  let next = 0;
+  async function one(): Promise<void> {
+    for (;;) {
+      const id = workflowIds[next++];
+      if (id === undefined) return;
+      let runId: string | undefined;
+      stats.workflows++;
+      // Latest run first, then back through continuedExecutionRunId.
+      for (let guard = 0; guard < 1000; guard++) {
+        const history = await client.workflow.getHandle(id, runId).fetchHistory();
+        const events = history.events ?? [];
+        stats.runs++;
+        for (const e of events) {
+          const type = e.eventType ?? 0;
+          // Markers are local activities or patch markers: name them apart.
+          const marker = e.markerRecordedEventAttributes?.markerName;
+          const name = marker ? `${eventTypeName(type)}(${marker})` : eventTypeName(type);
+          stats.events++;
+          stats.byType[name] = (stats.byType[name] ?? 0) + 1;
+          if (type === T.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) stats.activities++;
+          if (type === T.EVENT_TYPE_MARKER_RECORDED && marker === 'core_local_activity') {
+            stats.activities++;
+            stats.localActivities++;
+          }
+          if (type === T.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED) stats.signals++;
+          if (FAILURES.has(type)) stats.failures++;
+        }
+        const previous = events[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId;
+        if (!previous) break;
+        runId = previous;
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(concurrency, workflowIds.length) }, one));
+  return stats;
+}
+
+/** Up to n items spread evenly over the list (all when n is 0 or larger). */
+export function sample<T>(items: readonly T[], n: number): T[] {
+  if (n <= 0 || items.length <= n) return [...items];
+  return Array.from({ length: n }, (_, i) => items[Math.floor((i * items.length) / n)]!);
+}

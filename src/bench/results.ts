@@ -1,0 +1,71 @@
+import type { ClassCount, RequestClass } from './creatio-stats';
+import type { DriveResult } from './drive';
+import type { HistoryStats } from './histories';
+import type { ScenarioSpec } from './schedule';
+import { summarise, type LatencySummary } from './stats';
+import type { CompletionTracker } from './tracker';
+
+/** The figures of one implementation on one scenario. */
+export type Impl = 'ours' | 'floor' | 'naive';
+
+export interface OurCreatio {
+  byClass: Partial<Record<RequestClass, ClassCount>>;
+  /** Per conversation, tokens and the connection's one-off lookup reads excluded. */
+  perConversationMean: number;
+  perConversationMax: number;
+  /** Requests made by writeToCase (lookups excluded) per message written. */
+  writeRequestsPerMessage: number;
+  failed: number;
+}
+
+export interface PhaseResult {
+  impl: Impl;
+  scenario: string;
+  spec: ScenarioSpec;
+  drive: DriveResult;
+  seconds: number;
+  convPerSec: number;
+  msgPerSec: number;
+  messagesReadable: number;
+  latency: LatencySummary;
+  earlyReads: number;
+  /** Histories of a sample of the scenario's workflows. */
+  history?: HistoryStats;
+  creatio?: OurCreatio;
+  /** Simulator request counts during the phase, by kind. */
+  sim: Record<string, number>;
+  /** Peak RSS of the implementation's worker during the phase (sampled), MiB. */
+  rssPeakMiB?: number;
+  errors: number;
+}
+
+export function phaseFigures(drive: DriveResult, tracker: CompletionTracker): Pick<PhaseResult, 'seconds' | 'convPerSec' | 'msgPerSec' | 'messagesReadable' | 'latency' | 'earlyReads'> {
+  const seconds = Math.max(0.001, (drive.endedAt - drive.startedAt) / 1000);
+  const latencies = tracker.latencies();
+  const messagesReadable = tracker.readableMessages();
+  return {
+    seconds,
+    convPerSec: drive.completed / seconds,
+    msgPerSec: messagesReadable / seconds,
+    messagesReadable,
+    latency: summarise(latencies),
+    earlyReads: tracker.earlyReads,
+  };
+}
+
+export interface IdleResult {
+  conversations: number;
+  completed: number;
+  openSeconds: number;
+  cache: number;
+  rssPeakMiB: number;
+  rssAfterOpenMiB: number;
+  rssAfterSettleMiB: number;
+  hwmMiB: number;
+  settleMs: number;
+  cachedWorkflows?: number;
+  running?: number;
+  errors: number;
+  errorDetail: string[];
+  creatio: Partial<Record<RequestClass, ClassCount>>;
+}
