@@ -1,4 +1,7 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Client } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { temporal } from '@temporalio/proto';
 
 /**
@@ -35,6 +38,10 @@ const FAILURES = new Set([
   T.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
 ]);
 
+/**
+ * A conversation is complete (readable, resolved) a moment before its workflow's last task ends,
+ * so each workflow's result is awaited first (bounded) to count whole histories.
+ */
 export async function historyStats(client: Client, workflowIds: readonly string[], concurrency = 8): Promise<HistoryStats> {
   const stats: HistoryStats = { workflows: 0, runs: 0, events: 0, byType: {}, activities: 0, localActivities: 0, signals: 0, failures: 0 };
   let next = 0;
@@ -44,6 +51,7 @@ export async function historyStats(client: Client, workflowIds: readonly string[
       if (id === undefined) return;
       let runId: string | undefined;
       stats.workflows++;
+      await settled(client, id, 30_000);
       // Latest run first, then back through continuedExecutionRunId.
       for (let guard = 0; guard < 1000; guard++) {
         const history = await client.workflow.getHandle(id, runId).fetchHistory();
@@ -78,4 +86,19 @@ export async function historyStats(client: Client, workflowIds: readonly string[
 export function sample<T>(items: readonly T[], n: number): T[] {
   if (n <= 0 || items.length <= n) return [...items];
   return Array.from({ length: n }, (_, i) => items[Math.floor((i * items.length) / n)]!);
+}
+
+/** Saves the latest run's history of one workflow as JSON (for reading where the events come from). */
+export async function saveHistory(client: Client, workflowId: string, file: string): Promise<void> {
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, historyToJSON(await client.workflow.getHandle(workflowId).fetchHistory()));
+}
+
+async function settled(client: Client, workflowId: string, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    client.workflow.getHandle(workflowId).result().catch(() => undefined),
+    new Promise((r) => (timer = setTimeout(r, timeoutMs))),
+  ]);
+  clearTimeout(timer);
 }

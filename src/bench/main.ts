@@ -26,9 +26,9 @@ export interface BenchOutput {
 }
 
 export async function runBenchmark(opts: BenchOptions, log: (line: string) => void = () => undefined): Promise<BenchOutput> {
-  const machine = describeMachine();
-  const started = Date.now();
   const root = repoRoot();
+  const machine = describeMachine(root);
+  const started = Date.now();
   log(`Starting the stack (dev server, PostgreSQL in ${opts.dataDir}, worker, floor worker, API)...`);
   const stack = await startBenchStack(opts, root, log);
   const stopOnSignal = () => {

@@ -1,8 +1,10 @@
+import path from 'node:path';
 import { RssSampler } from './child';
 import type { BenchContext } from './context';
+import { cpuSnapshot, diffSeconds } from './cpu';
 import { drive, type Sink } from './drive';
 import type { floorConversation, FloorInput } from './floor-workflows';
-import { historyStats, sample } from './histories';
+import { historyStats, sample, saveHistory } from './histories';
 import { phaseFigures, type PhaseResult } from './results';
 import { planConversation, scenarioName, type ConversationPlan, type ScenarioSpec } from './schedule';
 import { CompletionTracker } from './tracker';
@@ -45,20 +47,24 @@ export async function runFloor(ctx: BenchContext, spec: ScenarioSpec): Promise<P
   const errorLinesBefore = stack.floorWorker.errorLines;
   const rss = new RssSampler(stack.floorWorker.pid);
   rss.start();
+  const cpuBefore = cpuSnapshot(stack.cpuGroups);
   const result = await drive(plans, sink, tracker, {
     concurrency: Math.min(opts.concurrency, spec.conversations),
     gapMs: spec.pattern === 'spaced' ? opts.gapMs : 0,
     timeoutMs: opts.conversationTimeoutMs,
   });
+  const cpu = diffSeconds(cpuSnapshot(stack.cpuGroups), cpuBefore);
   const rssPeakMiB = rss.stop();
   off();
   const history = await historyStats(stack.temporal, sample(plans, opts.historySample).map(workflowId));
+  await saveHistory(stack.temporal, workflowId(plans[0]!), path.join(opts.dataDir, 'histories', `floor-${spec.mode}-${spec.pattern}.json`)).catch(() => undefined);
   return {
     impl: 'floor',
     scenario,
     spec,
     drive: result,
     ...phaseFigures(result, tracker),
+    cpu,
     history,
     sim: {},
     rssPeakMiB,

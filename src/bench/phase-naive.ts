@@ -1,4 +1,5 @@
 import type { BenchContext } from './context';
+import { cpuSnapshot, diffSeconds } from './cpu';
 import { drive } from './drive';
 import { naiveSink } from './naive-sink';
 import { phaseFigures, type PhaseResult } from './results';
@@ -18,11 +19,13 @@ export async function runNaive(ctx: BenchContext, spec: ScenarioSpec): Promise<P
   const unwatch = watchSimulator(stack.sim, plans, tracker);
   const sink = naiveSink(stack.sim, client, spec.mode, Math.max(16, opts.concurrency * 2));
   const simBefore = stack.sim.requestCounts();
+  const cpuBefore = cpuSnapshot(stack.cpuGroups);
   const result = await drive(plans, sink, tracker, {
     concurrency: Math.min(opts.concurrency, spec.conversations),
     gapMs: spec.pattern === 'spaced' ? opts.gapMs : 0,
     timeoutMs: opts.conversationTimeoutMs,
   });
+  const cpu = diffSeconds(cpuSnapshot(stack.cpuGroups), cpuBefore);
   unwatch();
   await sink.close();
   return {
@@ -31,6 +34,7 @@ export async function runNaive(ctx: BenchContext, spec: ScenarioSpec): Promise<P
     spec,
     drive: result,
     ...phaseFigures(result, tracker),
+    cpu,
     sim: diffCounts(stack.sim.requestCounts(), simBefore),
     errors: result.requestErrors + result.timedOut,
   };

@@ -1,10 +1,12 @@
+import path from 'node:path';
 import { conversationWorkflowId } from '../workflows/ids';
 import { apiSink } from './api-sink';
 import { RssSampler } from './child';
 import { collectCreatio, connectOrg, type BenchContext } from './context';
 import type { ClassCount, RequestClass } from './creatio-stats';
+import { cpuSnapshot, diffSeconds } from './cpu';
 import { drive } from './drive';
-import { historyStats, sample } from './histories';
+import { historyStats, sample, saveHistory } from './histories';
 import { phaseFigures, type OurCreatio, type PhaseResult } from './results';
 import { planConversation, scenarioName, type ScenarioSpec } from './schedule';
 import { watchSimulator } from './sim-watch';
@@ -25,11 +27,13 @@ export async function runOurs(ctx: BenchContext, spec: ScenarioSpec, orgPrefix =
   const errorLinesBefore = stack.worker.errorLines + stack.apiChild.errorLines;
   const rss = new RssSampler(stack.worker.pid);
   rss.start();
+  const cpuBefore = cpuSnapshot(stack.cpuGroups);
   const result = await drive(plans, apiSink(stack.api), tracker, {
     concurrency: Math.min(opts.concurrency, spec.conversations),
     gapMs: spec.pattern === 'spaced' ? opts.gapMs : 0,
     timeoutMs: opts.conversationTimeoutMs,
   });
+  const cpu = diffSeconds(cpuSnapshot(stack.cpuGroups), cpuBefore);
   const rssPeakMiB = rss.stop();
   unwatch();
   await collectCreatio(ctx);
@@ -37,6 +41,8 @@ export async function runOurs(ctx: BenchContext, spec: ScenarioSpec, orgPrefix =
 
   const ids = sample(plans, opts.historySample).map((p) => conversationWorkflowId(orgId, p.conversationId));
   const history = await historyStats(stack.temporal, ids);
+  // One real history per scenario, kept with the run's data for reading where the events come from.
+  await saveHistory(stack.temporal, conversationWorkflowId(orgId, plans[0]!.conversationId), path.join(opts.dataDir, 'histories', `${orgId}.json`)).catch(() => undefined);
   const creatio = ourCreatio(ctx, orgId, spec, result.completed);
   const logErrors = stack.worker.errorLines + stack.apiChild.errorLines - errorLinesBefore;
   return {
@@ -45,6 +51,7 @@ export async function runOurs(ctx: BenchContext, spec: ScenarioSpec, orgPrefix =
     spec,
     drive: result,
     ...phaseFigures(result, tracker),
+    cpu,
     history,
     creatio,
     sim,

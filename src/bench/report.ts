@@ -61,6 +61,7 @@ function scenarioSection(s: ScenarioResults): string {
     row('activities / conversation (local incl.)', historyPerConv(ours, (h) => h.activities), historyPerConv(floor, (h) => h.activities), undefined, (n) => num(n, 1)),
     row('signals / conversation', historyPerConv(ours, (h) => h.signals), historyPerConv(floor, (h) => h.signals), undefined, (n) => num(n, 1)),
     row('Creatio HTTP requests / conversation', creatioOurs === undefined ? undefined : perConv(ours, creatioOurs), floor ? 0 : undefined, naiveHttp === undefined || !naive ? undefined : perConv(naive, naiveHttp), (n) => num(n, 2)),
+    row('CPU ms / conversation, all measured processes', cpuPerConv(ours), floor && cpuPerConv(floor), naive && cpuPerConv(naive), (n) => num(n, 1)),
     row('worker peak RSS, MiB (sampled)', ours.rssPeakMiB, floor?.rssPeakMiB, undefined, (n) => num(n, 0)),
     row('errors', ours.errors, floor?.errors, naive?.errors, (n) => num(n, 0)),
   ];
@@ -71,12 +72,25 @@ function scenarioSection(s: ScenarioResults): string {
     '',
   ];
   lines.push(...creatioLines(ours));
+  lines.push(`- CPU ms per conversation by process: ${[ours, floor, naive].flatMap((p) => (p ? [`${p.impl}: ${cpuBreakdown(p)}`] : [])).join('; ')}.`);
   if (naive) lines.push(`- Naive, per conversation (simulator counts): ${simKinds(naive)}.`);
   lines.push(`- Wall time: ours ${num(ours.seconds)} s, ${floor ? `floor ${num(floor.seconds)} s, ` : ''}${naive ? `naive ${num(naive.seconds)} s` : ''}; completed ${ours.drive.completed}/${spec.conversations}${floor ? `, ${floor.drive.completed}` : ''}${naive ? `, ${naive.drive.completed}` : ''}.`);
   const samples = [ours, floor, naive].flatMap((p) => (p ? p.drive.errorSamples.map((e) => `${p.impl}: ${e}`) : []));
   if (samples.length) lines.push(`- Error samples: ${samples.slice(0, 5).join('; ')}`);
   lines.push(...historyLines(ours, floor));
   return lines.join('\n');
+}
+
+/** CPU of everything measured during the phase, per conversation, ms. */
+function cpuPerConv(p: PhaseResult): number {
+  return (Object.values(p.cpu).reduce((a, b) => a + b, 0) * 1000) / Math.max(1, p.spec.conversations);
+}
+
+function cpuBreakdown(p: PhaseResult): string {
+  return Object.entries(p.cpu)
+    .filter(([, v]) => v * 1000 / Math.max(1, p.spec.conversations) >= 0.05)
+    .map(([k, v]) => `${k} ${num((v * 1000) / Math.max(1, p.spec.conversations), 1)}`)
+    .join(' · ');
 }
 
 function creatioLines(p: PhaseResult): string[] {
@@ -171,6 +185,7 @@ export function formatReport(r: RunReport): string {
     `Command: \`${o.command}\``,
     '',
     `- Machine: ${m.cores} cores (${m.cpuModel}), ${num(m.memoryGiB)} GiB RAM, Node ${m.node}, ${m.platform}; load average (1/5/15 min) ${formatLoad(m.loadStart)} at start, ${formatLoad(r.loadEnd)} at end${o.note ? `; ${o.note}` : ''}.`,
+    `- Code: ${m.revision}.`,
     ...Object.entries(r.settings).map(([k, v]) => `- ${k}: ${v}.`),
     ...(o.idleOnly
       ? []

@@ -34,6 +34,8 @@ export interface PhaseResult {
   creatio?: OurCreatio;
   /** Simulator request counts during the phase, by kind. */
   sim: Record<string, number>;
+  /** CPU seconds by process group during the phase. */
+  cpu: Record<string, number>;
   /** Peak RSS of the implementation's worker during the phase (sampled), MiB. */
   rssPeakMiB?: number;
   errors: number;

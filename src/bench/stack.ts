@@ -12,6 +12,7 @@ import type * as EmbeddedPg from '../store/embedded-postgres';
 import { migrate } from '../store/migrate';
 import { ApiClient } from './api-sink';
 import { BenchChild } from './child';
+import { childByName, pidFromFile, type CpuGroups } from './cpu';
 import type { BenchOptions } from './options';
 import { distScript } from './paths';
 
@@ -32,6 +33,8 @@ export interface BenchStack {
   floorWorker: BenchChild;
   ourTaskQueue: string;
   floorTaskQueue: string;
+  /** Processes whose CPU time is measured per phase. */
+  cpuGroups: CpuGroups;
   /** Settings worth stating next to the figures. */
   settings: Record<string, string>;
   stop(): Promise<void>;
@@ -102,7 +105,17 @@ export async function startBenchStack(o: BenchOptions, root: string, log: (line:
     const { client, connection } = createTemporalClient({ address: temporal.address, namespace: 'default' });
     stops.push(() => connection.close());
 
+    const temporalPid = o.temporalAddress ? undefined : childByName('temporal');
+    const pgPid = o.pgAdminUrl ? undefined : pidFromFile(path.join(o.dataDir, 'postgres', 'pg', 'postmaster.pid'));
     return {
+      cpuGroups: {
+        'our worker': () => worker.pid,
+        API: () => apiChild.pid,
+        'floor worker': () => floorWorker.pid,
+        'Temporal server': () => temporalPid,
+        PostgreSQL: () => pgPid,
+        'driver + simulator': () => process.pid,
+      },
       temporalAddress: temporal.address,
       temporalSource: temporal.source,
       temporal: client,
