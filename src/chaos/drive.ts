@@ -12,6 +12,13 @@ import type { ConversationPlan, LifecycleKind, PlannedEvent } from './plan';
  * accepted. Cases are deleted or closed in Creatio (as an agent would) where
  * the plan says so.
  */
+/**
+ * How long a lifecycle action waits for the case (and for a closure to be
+ * noticed): longer than the 3-minute start-to-close timeout that holds up a
+ * conversation whose Creatio activity died with a killed worker.
+ */
+const LIFECYCLE_WAIT_MS = 240_000;
+
 export interface LifecycleOutcome {
   kind: LifecycleKind;
   performed: boolean;
@@ -49,12 +56,30 @@ export interface DriveContext {
   signal: AbortSignal;
   /** No request is retried after this (epoch ms). */
   giveUpAt: number;
+  /**
+   * Pause between seeing a closure noticed and the customer's next message.
+   * 0 (the CLI) is the hard case: the customer writes at once.
+   */
+  pauseAfterClosureMs?: number;
 }
 
 export class Driver {
   readonly outcomes = new Map<string, ConversationOutcome>();
+  /** While set, no new request starts (a quiet moment for a kill); requests due meanwhile go out together after. */
+  private paused: Promise<void> | undefined;
+  private resumePaused: (() => void) | undefined;
 
   constructor(private readonly ctx: DriveContext) {}
+
+  pause(): void {
+    this.paused ??= new Promise((resolve) => (this.resumePaused = resolve));
+  }
+
+  resume(): void {
+    this.resumePaused?.();
+    this.paused = undefined;
+    this.resumePaused = undefined;
+  }
 
   /** Drives all conversations concurrently; resolves when every planned request was sent and accepted (or given up). */
   async run(plans: readonly ConversationPlan[]): Promise<void> {
@@ -77,6 +102,7 @@ export class Driver {
       const wait = this.ctx.startedAt + post.atMs - Date.now();
       if (wait > 0) await sleep(wait, undefined, { signal: this.ctx.signal }).catch(() => undefined);
       if (this.ctx.signal.aborted) return;
+      while (this.paused) await this.paused;
       if (plan.lifecycle?.beforePost === i) out.lifecycle = await this.lifecycle(plan, plan.lifecycle.kind, out);
       const events = plan.events.slice(post.from, post.to);
       if (post.style === 'concurrent') {
@@ -123,9 +149,9 @@ export class Driver {
   /** Waits for the case and for what was sent to be synced, then deletes or closes the case as an agent. */
   private async lifecycle(plan: ConversationPlan, kind: LifecycleKind, out: ConversationOutcome): Promise<LifecycleOutcome> {
     const { api, ledger } = this.ctx;
-    const synced = await this.waitForView(plan, (v) => v.caseId !== null && v.storedUpTo >= out.accepted && v.syncedUpTo >= v.storedUpTo, 120_000);
+    const synced = await this.waitForView(plan, (v) => v.caseId !== null && v.storedUpTo >= out.accepted && v.syncedUpTo >= v.storedUpTo, LIFECYCLE_WAIT_MS);
     const view = synced ?? (await api.conversation(plan.orgId, plan.conversationId));
-    if (!view?.caseId) return { kind, performed: false, note: `skipped: no case after 120 s (state ${view?.state ?? 'unknown'})` };
+    if (!view?.caseId) return { kind, performed: false, note: `skipped: no case after ${LIFECYCLE_WAIT_MS / 1000} s (state ${view?.state ?? 'unknown'})` };
     const sim = this.ctx.sims.get(plan.orgId)!;
     const caseId = view.caseId;
     const base = { kind, performed: true, caseId, caseNumber: view.caseNumber };
@@ -136,9 +162,10 @@ export class Driver {
       return { ...base, note: `deleted case ${view.caseNumber ?? caseId}${partly}` };
     }
     sim.updateRecord('Case', caseId, { StatusId: CaseStatus.Closed });
-    const noticed = await this.waitForView(plan, (v) => v.state === 'resolved', 90_000);
-    ledger.record('case_closed', `${plan.conversationId}: case ${view.caseNumber ?? caseId} closed${partly}, ${noticed ? 'noticed' : 'NOT noticed within 90 s'}`);
-    return { ...base, noticed: noticed !== undefined, note: `closed case ${view.caseNumber ?? caseId}${partly}; ${noticed ? 'closure noticed' : 'closure not noticed in 90 s'} before the customer wrote again` };
+    const noticed = await this.waitForView(plan, (v) => v.state === 'resolved', LIFECYCLE_WAIT_MS);
+    if (noticed && this.ctx.pauseAfterClosureMs) await sleep(this.ctx.pauseAfterClosureMs);
+    ledger.record('case_closed', `${plan.conversationId}: case ${view.caseNumber ?? caseId} closed${partly}, ${noticed ? 'noticed' : `NOT noticed within ${LIFECYCLE_WAIT_MS / 1000} s`}`);
+    return { ...base, noticed: noticed !== undefined, note: `closed case ${view.caseNumber ?? caseId}${partly}; ${noticed ? 'closure noticed' : `closure not noticed in ${LIFECYCLE_WAIT_MS / 1000} s`} before the customer wrote again` };
   }
 
   private async waitForView(plan: ConversationPlan, ok: (v: ConversationView) => boolean, timeoutMs: number): Promise<ConversationView | undefined> {
@@ -159,7 +186,7 @@ export class Driver {
       for (const out of this.outcomes.values()) {
         if (out.accepted === 0) continue;
         const v = await this.ctx.api.conversation(out.plan.orgId, out.plan.conversationId);
-        if (!v || v.storedUpTo < out.accepted || !settledView(v)) {
+        if (!v || v.storedUpTo < out.accepted || !settledView(v, out)) {
           all = false;
           break;
         }
@@ -171,10 +198,16 @@ export class Driver {
   }
 }
 
-/** Nothing left to write and no error: synced, resolved, closed without a case, or (handoff-only) waiting for a handoff. */
-function settledView(v: ConversationView): boolean {
-  if (v.syncedUpTo < v.storedUpTo) return v.state === 'pending';
-  return ['syncing', 'resolved', 'closed_without_case', 'pending'].includes(v.state);
+/**
+ * Nothing left to write and no error: synced, resolved, closed without a
+ * case, or pending because nothing sent so far calls for a case (a
+ * handoff-only org before the handoff).
+ */
+function settledView(v: ConversationView, out: ConversationOutcome): boolean {
+  const sent = out.plan.events.slice(0, out.accepted);
+  const trigger = sent.some((e) => e.type === 'handoff' || (out.plan.mode === 'every_message' && e.type === 'message' && e.role === 'customer'));
+  if (v.state === 'pending' && !trigger) return true;
+  return v.syncedUpTo >= v.storedUpTo && ['syncing', 'resolved', 'closed_without_case'].includes(v.state);
 }
 
 export type FinalCategory = 'synced' | 'resolved' | 'closed_without_case' | 'waiting' | 'stuck';

@@ -67,8 +67,8 @@ export interface FaultRunOptions {
   startedAt: number;
   signal: AbortSignal;
   log: (line: string) => void;
-  /** Waits (bounded) until what was sent so far is synced; for steps marked quiesce. */
-  quiesce: () => Promise<void>;
+  /** For steps marked quiesce: stops new requests and waits (bounded) until nothing is in flight; returns the undo. */
+  quiesce: () => Promise<() => void>;
 }
 
 /** Runs the schedule in order; resolves when every step is done or the signal aborts. */
@@ -77,11 +77,13 @@ export async function runFaultSchedule(steps: readonly FaultStep[], targets: Fau
     const wait = o.startedAt + step.atMs - Date.now();
     if (wait > 0) await sleep(wait, undefined, { signal: o.signal }).catch(() => undefined);
     if (o.signal.aborted) return;
-    if (step.quiesce) await o.quiesce();
+    const resume = step.quiesce ? await o.quiesce() : () => undefined;
     try {
       await applyFault(step, targets, ledger);
     } catch (err) {
       o.log(`  fault ${step.kind} failed to apply: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      resume();
     }
   }
 }

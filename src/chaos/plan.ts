@@ -293,7 +293,7 @@ function eachOnceFaults(o: PlanOptions): FaultStep[] {
     { atMs: at(0.2), kind: 'rate_limited', target: 'all', times: 4, retryAfterSeconds: 1 },
     { atMs: at(0.25), kind: 'commit_then_timeout', target: 'all', times: 1, holdMs: o.creatioRequestTimeoutMs + 1_000 },
     { atMs: at(0.35), kind: 'worker_sigkill', target: 'all', downMs: 1_500, signal: 'SIGKILL', quiesce: true },
-    { atMs: at(0.45), kind: 'creatio_outage', target: 'all', windowMs: Math.round(0.1 * o.durationMs) },
+    { atMs: at(0.45), kind: 'creatio_outage', target: 'all', windowMs: Math.round(0.15 * o.durationMs) },
     { atMs: at(0.6), kind: 'api_restart', target: 'all', downMs: 1_000, signal: 'SIGKILL' },
     { atMs: at(0.75), kind: 'temporal_restart', target: 'all', downMs: 1_000, signal: 'SIGKILL', quiesce: true },
   ];

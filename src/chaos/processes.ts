@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, writeFileSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Connection } from '@temporalio/client';
 import { isListening, waitForPort } from '../dev/net';
 import { findOrBuildTemporalCli } from '../dev/temporal-cli';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
@@ -13,7 +14,8 @@ import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
  * (dist/api/main.js). Output goes to one log file per part, for repros.
  */
 const HOST = '127.0.0.1';
-const DIST = path.resolve(__dirname, '..');
+// The built service, whether this module runs from dist/chaos or (under jest) from src/chaos.
+const DIST = path.resolve(__dirname, '..', '..', 'dist');
 
 export interface ProcessExit {
   at: number;
@@ -210,5 +212,53 @@ export class TemporalServer extends Restartable {
 
   async listening(): Promise<boolean> {
     return isListening(HOST, this.o.port);
+  }
+}
+
+/**
+ * Bundles the workflow code once per run, so each restarted worker starts in
+ * a second or two instead of running webpack again (and eating the CPU the
+ * rest of the stack needs). The failure converter, when the service has one,
+ * is looked up by path: bundles must include it (see src/temporal/data-converter).
+ */
+export async function buildWorkflowBundle(file: string): Promise<string> {
+  const { bundleWorkflowCode } = await import('@temporalio/worker');
+  const converterModule = path.join(DIST, 'temporal', 'data-converter.js');
+  let failureConverterPath: string | undefined;
+  if (existsSync(converterModule)) {
+    const loaded: unknown = require(converterModule);
+    const value = typeof loaded === 'object' && loaded !== null ? (loaded as Record<string, unknown>).FAILURE_CONVERTER_PATH : undefined;
+    if (typeof value === 'string') failureConverterPath = value;
+  }
+  const quiet = { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+  const { code } = await bundleWorkflowCode({ workflowsPath: path.join(DIST, 'workflows'), failureConverterPath, logger: quiet });
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, code);
+  return file;
+}
+
+/**
+ * Activities (scheduled or running) of all open workflows, read from the
+ * Temporal server. A worker killed while one runs leaves it to its
+ * start-to-close timeout, so a quiet kill waits for zero.
+ */
+export async function activitiesInFlight(address: string, namespace: string): Promise<number> {
+  const connection = await Connection.connect({ address, connectTimeout: 5_000 });
+  try {
+    const service = connection.workflowService;
+    let count = 0;
+    let nextPageToken: Uint8Array | undefined;
+    do {
+      const page = await service.listOpenWorkflowExecutions({ namespace, maximumPageSize: 500, nextPageToken });
+      for (const e of page.executions) {
+        if (!e.execution) continue;
+        const d = await service.describeWorkflowExecution({ namespace, execution: e.execution });
+        count += d.pendingActivities.length;
+      }
+      nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
+    } while (nextPageToken);
+    return count;
+  } finally {
+    await connection.close();
   }
 }

@@ -94,7 +94,7 @@ export function formatReport(r: RunReport): string[] {
   lines.push(`| **out of order** | **${t.outOfOrder}** |`);
   lines.push(`| unexpected activities on our cases | ${t.unexpected} |`);
   lines.push(`| case status / policy problems | ${t.caseProblems} |`);
-  lines.push(`| not yet synced (conversations waiting with a reason) | ${t.notYetSynced} |`);
+  lines.push(`| events not in Creatio yet (conversations not synced at the end) | ${t.notYetSynced} |`);
   lines.push(`| service processes exiting on their own / fatal log lines | ${r.crashes.length} / ${r.fatalLines.length} |`);
   lines.push('');
   lines.push('| fault | injected | Creatio requests hit |');

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Pool } from 'pg';
 import { startCreatioSimulator, type CreatioSimulator } from '../creatio-sim';
@@ -13,7 +13,7 @@ import { ChaosApi, describe } from './api';
 import { Driver, waitUntilSettled, type FinalView } from './drive';
 import { creatioHits, FaultLedger, runFaultSchedule } from './faults';
 import { buildPlan, type ChaosPlan, type PlanOptions } from './plan';
-import { ServiceProcess, TemporalServer, type ProcessExit } from './processes';
+import { activitiesInFlight, buildWorkflowBundle, ServiceProcess, TemporalServer, type ProcessExit } from './processes';
 import { faultRows, verdictOf, type RunReport, type Verdict } from './report';
 import { totalsOf, verifyRun, type ConversationCheck, type Policies } from './verify';
 
@@ -32,7 +32,7 @@ export interface ChaosRunOptions {
   dataDir: string;
   /** An existing PostgreSQL database (tests); absent = embedded PostgreSQL in dataDir. */
   databaseUrl?: string;
-  /** Prebuilt workflow bundle for the worker; absent = dist/workflow-bundle.js if built, else the worker bundles at start. */
+  /** Prebuilt workflow bundle for the worker; absent = bundled once for this run. */
   workflowBundlePath?: string;
   /** Extra environment for the worker and API (timings). */
   serviceEnv?: Record<string, string>;
@@ -42,6 +42,8 @@ export interface ChaosRunOptions {
    * backstop read, has them retry so a closure during an API restart is not lost.
    */
   webhookRetries?: number;
+  /** See DriveContext.pauseAfterClosureMs. */
+  pauseAfterClosureMs?: number;
   command: string;
   log: (line: string) => void;
   /** Ctrl+C: stop sending and waiting. */
@@ -115,7 +117,7 @@ export async function runChaos(o: ChaosRunOptions, stops: StopList): Promise<Cha
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   const apiToken = randomBytes(24).toString('base64url');
   ports.api = `127.0.0.1:${apiPort}`;
-  const bundle = o.workflowBundlePath ?? (existsSync(path.resolve(__dirname, '..', 'workflow-bundle.js')) ? path.resolve(__dirname, '..', 'workflow-bundle.js') : undefined);
+  const bundle = o.workflowBundlePath ?? (await buildWorkflowBundle(path.join(o.dataDir, 'workflow-bundle.js')));
   const env = serviceEnv(o, { databaseUrl, temporalAddress: temporal.address, apiPort, apiToken, bundle });
   const worker = new ServiceProcess({ name: 'worker', env, logFile: path.join(logs, 'worker.log'), onCrash: onCrash('worker') });
   const api = new ServiceProcess({ name: 'api', env, logFile: path.join(logs, 'api.log'), healthUrl: `${apiUrl}/healthz`, onCrash: onCrash('api') });
@@ -151,7 +153,7 @@ export async function runChaos(o: ChaosRunOptions, stops: StopList): Promise<Cha
   const ledger = new FaultLedger(Date.now());
   const driveStart = Date.now();
   const giveUpAt = driveStart + o.plan.durationMs + 10 * 60_000;
-  const driver = new Driver({ api: client, sims, ledger, startedAt: driveStart, log, signal: o.signal, giveUpAt });
+  const driver = new Driver({ api: client, sims, ledger, startedAt: driveStart, log, signal: o.signal, giveUpAt, pauseAfterClosureMs: o.pauseAfterClosureMs });
   const faultsDone = new AbortController();
   // Every waiting conversation listens on these signals.
   setMaxListeners(10_000, o.signal, faultsDone.signal);
@@ -170,7 +172,10 @@ export async function runChaos(o: ChaosRunOptions, stops: StopList): Promise<Cha
         signal: faultsDone.signal,
         log,
         quiesce: async () => {
-          if (!(await driver.waitAllSynced(90_000))) log('  (not everything was synced after 90 s; killing anyway)');
+          driver.pause();
+          const quiet = await waitQuiet(driver, temporal.address, [...sims.values()], 120_000);
+          if (!quiet) log('  (still busy after 120 s; killing anyway)');
+          return () => driver.resume();
         },
       }),
     ]);
@@ -215,9 +220,29 @@ export async function runChaos(o: ChaosRunOptions, stops: StopList): Promise<Cha
   return { plan, checks, report, verdict: verdictOf(report) };
 }
 
+/**
+ * Until everything sent so far is synced, no webhook is on its way, and no
+ * activity is scheduled or running, twice in a row: the moment to kill the
+ * worker or Temporal without leaving an activity to its 3-minute timeout.
+ */
+async function waitQuiet(driver: Driver, temporalAddress: string, sims: CreatioSimulator[], timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  let calm = 0;
+  while (Date.now() < deadline) {
+    const left = Math.max(1_000, deadline - Date.now());
+    const synced = await driver.waitAllSynced(left);
+    await Promise.all(sims.map((s) => s.webhooksSettled(5_000).catch(() => undefined)));
+    const busy = await activitiesInFlight(temporalAddress, 'default').catch(() => 1);
+    calm = synced && busy === 0 ? calm + 1 : 0;
+    if (calm >= 2) return true;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  return false;
+}
+
 function serviceEnv(
   o: ChaosRunOptions,
-  s: { databaseUrl: string; temporalAddress: string; apiPort: number; apiToken: string; bundle: string | undefined },
+  s: { databaseUrl: string; temporalAddress: string; apiPort: number; apiToken: string; bundle: string },
 ): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     ...process.env,

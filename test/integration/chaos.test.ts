@@ -60,6 +60,9 @@ beforeAll(async () => {
         workflowBundlePath: g.workflowBundlePath,
         serviceEnv: { BACKSTOP_MAX_MS: '0', CREATIO_RETRY_MAX_WAIT_MS: '2000', LOG_LEVEL: 'info' },
         webhookRetries: 5,
+        // The customer writes 3 s after the closure was noticed, not at once: at once hits the known
+        // bug reproduced in chaos-findings.test.ts (the message is never synced), which the full run reports.
+        pauseAfterClosureMs: 3_000,
         command: 'jest test/integration/chaos.test.ts',
         log: (l) => lines.push(l),
         signal: new AbortController().signal,
@@ -69,6 +72,8 @@ beforeAll(async () => {
   } finally {
     await stops.stopAll();
   }
+  // CHAOS_TEST_REPORT=1 prints the run's table (it is also in every failure message).
+  if (process.env.CHAOS_TEST_REPORT) process.stdout.write(explain() + '\n');
 });
 
 function explain(): string {
