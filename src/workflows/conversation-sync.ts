@@ -129,10 +129,18 @@ export async function conversationSync(input: ConversationSyncInput): Promise<Sy
       delivery = null;
     });
   }
-  async function finish(): Promise<SyncStatus> {
+  /**
+   * Waits for platform deliveries and handlers, then says whether the run may
+   * end: anything that arrived meanwhile (events, a webhook, new settings)
+   * must be handled first, or it would be lost with the run.
+   */
+  async function drainedAndQuiet(plannedUpTo: number): Promise<boolean> {
     while (delivery) await delivery;
     await condition(allHandlersFinished);
-    return { ...status };
+    const quiet = status.knownSeq <= plannedUpTo && !creatioChanged && !wake;
+    // A settings change only means "look again": the re-plan below does.
+    wake = false;
+    return quiet;
   }
 
   /** Runs one Creatio step; on failure waits (visibly) and returns undefined so the caller re-plans. */
@@ -212,7 +220,10 @@ export async function conversationSync(input: ConversationSyncInput): Promise<Sy
     switch (action.kind) {
       case 'disconnected':
         await setState('disconnected', 'not_connected');
-        return finish();
+        // Nothing more can be written for this org; events are refused at the API.
+        while (delivery) await delivery;
+        await condition(allHandlersFinished);
+        return { ...status };
 
       case 'write': {
         const written = await creatioStep(() =>
@@ -251,7 +262,10 @@ export async function conversationSync(input: ConversationSyncInput): Promise<Sy
         const plannedUpTo = snap.contiguousSeq;
         // Ended conversations finish as soon as nothing more is known; events
         // that arrive later start a new run, which continues from the database.
-        if (ended && status.knownSeq <= plannedUpTo && !creatioChanged) return finish();
+        if (ended && status.knownSeq <= plannedUpTo && !creatioChanged) {
+          if (await drainedAndQuiet(plannedUpTo)) return { ...status };
+          break;
+        }
         if (status.state === 'waiting_for_creatio' || status.state === 'needs_attention') {
           await setState(snap.caseId ? 'syncing' : 'pending', null);
         }
@@ -267,11 +281,17 @@ export async function conversationSync(input: ConversationSyncInput): Promise<Sy
           break;
         }
         const idleLeft = timings.idleTimeoutMs - (Date.now() - lastActivityAt);
-        if (twoWay && idleLeft <= 0) return finish();
+        if (twoWay && idleLeft <= 0) {
+          if (await drainedAndQuiet(plannedUpTo)) return { ...status };
+          break;
+        }
         wake = false;
         const waitMs = polling ? Math.min(idleLeft, Math.max(0, backstopMs - (Date.now() - lastPullAt))) : twoWay ? idleLeft : timings.idleTimeoutMs;
         const woken = await condition(() => status.knownSeq > plannedUpTo || wake || creatioChanged, waitMs);
-        if (!woken && !polling) return finish();
+        if (!woken && !polling) {
+          if (await drainedAndQuiet(plannedUpTo)) return { ...status };
+          break;
+        }
         break;
       }
     }

@@ -57,7 +57,7 @@ afterAll(async () => {
  * callbacks after 5 s. The same window exists, narrower, after a "resolve"
  * event (finish() waits for allHandlersFinished).
  */
-it.failing('a customer message sent while the workflow finishes after a closure in Creatio is still synced (case reopened)', async () => {
+it('a customer message sent while the workflow finishes after a closure in Creatio is still synced (case reopened)', async () => {
   const org = 'org-closed-then-message';
   const conv = 'closed-finish-1';
   expect((await stack.connect(org)).status).toBe(200);
