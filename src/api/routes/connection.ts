@@ -9,6 +9,7 @@ import {
   ConcurrentChangeError,
   disconnect,
   saveTested,
+  type DisconnectResult,
   StoredSecretUnreadableError,
   testCandidate,
   type ConnectionServiceDeps,
@@ -118,7 +119,7 @@ export function registerConnectionRoutes(app: FastifyInstance, deps: ApiDeps & C
     const params = OrgParams.safeParse(req.params);
     if (!params.success) return badRequest(reply, 'Invalid path', fieldIssues(params.error));
     const { orgId } = params.data;
-    let result;
+    let result: DisconnectResult;
     try {
       result = await disconnect(service, orgId, actorOf(req));
     } catch (err) {
