@@ -3,6 +3,10 @@ import { Client, Connection, type DataConverter } from '@temporalio/client';
 export interface TemporalClientOptions {
   address: string;
   namespace: string;
+  /**
+   * createDataConverter(codec) for every client that writes or reads payloads, or it writes
+   * them in clear and cannot read what the worker encrypted. Absent: raw payloads.
+   */
   dataConverter?: DataConverter;
 }
 

@@ -86,6 +86,24 @@ const ConfigSchema = z.object({
   /** Key ID used for new encryptions; defaults to the first key. */
   SECRET_ACTIVE_KEY_ID: z.string().optional(),
 
+  /** Encryption keys for workflow payloads (histories): "keyId:base64(32 bytes)" comma separated. */
+  PAYLOAD_KEYS: z.string().optional(),
+  /** Payload key ID used for new payloads; defaults to the first key. Keep old keys listed while histories use them. */
+  PAYLOAD_ACTIVE_KEY_ID: z.string().optional(),
+
+  /** Codec server (decrypts payloads for the Temporal Web UI and CLI). Loopback unless you put TLS in front. */
+  CODEC_SERVER_HOST: z.string().default('127.0.0.1'),
+  CODEC_SERVER_PORT: z.coerce.number().int().min(0).max(65535).default(8234),
+  /** Bearer token for the codec server; generated into DATA_DIR when unset outside production. */
+  CODEC_SERVER_TOKEN: z.string().min(16).optional(),
+  /** Browser origins allowed to call it (comma separated); default: the dev server's Web UI on TEMPORAL_UI_PORT. */
+  CODEC_SERVER_CORS_ORIGINS: z.string().optional(),
+  /**
+   * Let those origins decode without the token when the codec server and the caller are both on
+   * loopback: the dev server's Web UI cannot send a token. Default: on outside production.
+   */
+  CODEC_SERVER_LOOPBACK_UI_WITHOUT_TOKEN: boolish.optional(),
+
   START_DEV_SERVER_UI: boolish.default('true'),
 });
 

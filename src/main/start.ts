@@ -4,6 +4,7 @@ import { startDevServer, type DevServer } from '../dev/dev-server';
 import { createLogger } from '../logging/logger';
 import { openDatabase } from '../store/database';
 import { startApp } from './app';
+import { codecTokenSource, startConfiguredCodecServer } from './codec-server';
 import { loadApiToken, loadSecretBox } from './local-secrets';
 
 /**
@@ -18,6 +19,8 @@ export async function main(): Promise<void> {
   const say = (line: string) => process.stdout.write(line + '\n');
 
   const db = await openDatabase(cfg);
+  // Before the dev server, whose Web UI is pointed at it to show decrypted payloads.
+  const codecServer = await startConfiguredCodecServer(cfg, logger.child({ component: 'codec-server' }));
   let devServer: DevServer | undefined;
   let temporalAddress = cfg.TEMPORAL_ADDRESS;
   if (!temporalAddress) {
@@ -26,6 +29,7 @@ export async function main(): Promise<void> {
       uiPort: cfg.START_DEV_SERVER_UI ? cfg.TEMPORAL_UI_PORT : false,
       dbFile: path.join(cfg.dataDir, 'temporal', 'dev.db'),
       namespace: cfg.TEMPORAL_NAMESPACE,
+      uiCodecEndpoint: codecServer.url,
       log: say,
     });
     temporalAddress = devServer.address;
@@ -48,6 +52,8 @@ export async function main(): Promise<void> {
   say(`  API:          ${app.apiUrl}  (Authorization: Bearer <token>; token in ${cfg.API_TOKEN ? 'API_TOKEN' : path.join(cfg.dataDir, 'api-token')})`);
   say(`  Temporal:     ${temporalAddress}${devServer ? ` (dev server, ${devServer.source})` : ''}`);
   if (devServer?.uiUrl) say(`  Temporal UI:  ${devServer.uiUrl}/namespaces/${cfg.TEMPORAL_NAMESPACE}/workflows`);
+  say(`  Codec server: ${codecServer.url}  (decrypts payloads for the Web UI; CLI: --codec-endpoint ${codecServer.url} --codec-auth "Bearer <token in ${codecTokenSource(cfg)}>")`);
+  if (devServer?.source === 'already-running') say('                (the dev server was already running: its Web UI keeps its own codec setting)');
   say(`  Database:     ${db.kind === 'embedded' ? `embedded PostgreSQL in ${path.join(cfg.dataDir, 'postgres')}` : 'DATABASE_URL'}`);
   say('Press Ctrl+C to stop.');
 
@@ -58,6 +64,7 @@ export async function main(): Promise<void> {
     say(`\n${signal}: stopping (in-flight activities get ${cfg.WORKER_SHUTDOWN_GRACE_MS / 1000} s)...`);
     await app.stop();
     await devServer?.stop();
+    await codecServer.close();
     await db.close();
     process.exit(0);
   };

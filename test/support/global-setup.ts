@@ -5,6 +5,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { startDevServer } from '../../src/dev/dev-server';
 import { freePort } from '../../src/dev/net';
 import { ensureEmbeddedPostgres } from '../../src/store/embedded-postgres';
+import { FAILURE_CONVERTER_PATH } from '../../src/temporal/data-converter';
 import { setGlobalServices, type GlobalServices } from './global-state';
 
 /**
@@ -19,7 +20,8 @@ export default async function globalSetup(): Promise<void> {
   const [temporal, pg, bundle] = await Promise.all([
     startDevServer({ uiPort: false, log: (l) => process.stderr.write(`[global-setup] ${l}\n`) }),
     freePort().then((port) => ensureEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port, database: 'postgres', fast: true })),
-    bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietLogger }),
+    // The failure converter goes into the bundle: failures raised in workflow code are encrypted too.
+    bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), failureConverterPath: FAILURE_CONVERTER_PATH, logger: quietLogger }),
   ]);
   const bundlePath = path.join(dir, 'workflow-bundle.js');
   writeFileSync(bundlePath, bundle.code);

@@ -8,8 +8,11 @@ import { parseConfig, type Config } from '../../src/config';
 import { startCreatioSimulator } from '../../src/creatio-sim';
 import type { CreatioSimulator, SimulatorOptions } from '../../src/creatio-sim/types';
 import { startApp, type AppOptions, type RunningApp } from '../../src/main/app';
+import { loadPayloadCodec } from '../../src/main/local-secrets';
 import { SecretBox } from '../../src/security/secret-box';
 import { migrate } from '../../src/store/migrate';
+import { EncryptionCodec } from '../../src/temporal/codec';
+import { createDataConverter } from '../../src/temporal/data-converter';
 import type { SyncTimings } from '../../src/workflows/definitions';
 import { globalServices } from './global-state';
 
@@ -78,6 +81,7 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
     API_PORT: '0',
     API_TOKEN: apiToken,
     SECRET_KEYS: SecretBox.generateKeySpec('test-1'),
+    PAYLOAD_KEYS: EncryptionCodec.generateKeySpec('test-payload-1'),
     SIGNAL_RECOVERY_INTERVAL_MS: '500',
     WORKER_SHUTDOWN_GRACE_MS: '1000',
     ...opts.env,
@@ -85,7 +89,12 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
   const secrets = SecretBox.fromSpec(cfg.SECRET_KEYS!);
   const logger = pino({ level: cfg.LOG_LEVEL });
   const sim = await startCreatioSimulator(opts.sim ?? {});
-  const { client: temporal, connection } = createTemporalClient({ address: g.temporalAddress, namespace: cfg.TEMPORAL_NAMESPACE });
+  // Same payload keys as the app (from cfg), so tests read what the worker wrote.
+  const { client: temporal, connection } = createTemporalClient({
+    address: g.temporalAddress,
+    namespace: cfg.TEMPORAL_NAMESPACE,
+    dataConverter: createDataConverter(loadPayloadCodec(cfg)),
+  });
 
   const appOptions = (): AppOptions => ({
     cfg,

@@ -30,6 +30,7 @@ export function spawnWorker(stack: TestStack): WorkerProcess {
       TEMPORAL_ADDRESS: g.temporalAddress,
       TEMPORAL_TASK_QUEUE: stack.cfg.TEMPORAL_TASK_QUEUE,
       SECRET_KEYS: stack.cfg.SECRET_KEYS,
+      PAYLOAD_KEYS: stack.cfg.PAYLOAD_KEYS,
       API_TOKEN: stack.apiToken,
       DATA_DIR: stack.cfg.dataDir,
       WORKFLOW_BUNDLE_PATH: g.workflowBundlePath,

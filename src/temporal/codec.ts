@@ -1,0 +1,118 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { METADATA_ENCODING_KEY, type Payload, type PayloadCodec } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
+
+/**
+ * AES-256-GCM payload codec: every payload a client or worker sends to
+ * Temporal (workflow inputs, signals, activity arguments and results, failure
+ * messages) is stored encrypted in the history. Defence in depth: the
+ * workflows already keep message text out of history.
+ *
+ * The whole serialized Payload (its metadata included) is encrypted, so even
+ * the original encoding is hidden. Keys rotate like SECRET_KEYS: encrypt with
+ * the active key, decrypt with whichever configured key the payload names.
+ */
+export const ENCRYPTED_ENCODING = 'binary/encrypted';
+export const KEY_ID_METADATA_KEY = 'encryption-key-id';
+
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+const KEY_ID_PATTERN = /^[A-Za-z0-9._-]+$/;
+
+export class PayloadCodecError extends Error {}
+
+export class EncryptionCodec implements PayloadCodec {
+  private readonly keys: ReadonlyMap<string, Buffer>;
+
+  constructor(
+    keys: ReadonlyMap<string, Buffer>,
+    readonly activeKeyId: string,
+  ) {
+    for (const [id, key] of keys) {
+      if (!KEY_ID_PATTERN.test(id)) throw new PayloadCodecError(`Payload key ID "${id}" may only hold letters, digits, ".", "_" and "-"`);
+      if (key.length !== 32) throw new PayloadCodecError(`Payload key "${id}" must be 32 bytes (AES-256), got ${key.length}`);
+    }
+    if (!keys.has(activeKeyId)) throw new PayloadCodecError(`Active payload key "${activeKeyId}" is not among PAYLOAD_KEYS`);
+    this.keys = keys;
+  }
+
+  /** Parses "id:base64,id2:base64" (PAYLOAD_KEYS); the active key defaults to the first. */
+  static fromSpec(spec: string, activeKeyId?: string): EncryptionCodec {
+    const keys = new Map<string, Buffer>();
+    for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+      const idx = part.indexOf(':');
+      if (idx <= 0) throw new PayloadCodecError('PAYLOAD_KEYS entries must look like "<keyId>:<base64 key>"');
+      const id = part.slice(0, idx);
+      // A repeated ID would silently shadow a key that older histories need.
+      if (keys.has(id)) throw new PayloadCodecError(`PAYLOAD_KEYS names key "${id}" twice`);
+      keys.set(id, Buffer.from(part.slice(idx + 1), 'base64'));
+    }
+    const first = keys.keys().next().value;
+    if (first === undefined) throw new PayloadCodecError('PAYLOAD_KEYS holds no key');
+    return new EncryptionCodec(keys, activeKeyId ?? first);
+  }
+
+  static generateKeySpec(keyId: string): string {
+    return `${keyId}:${randomBytes(32).toString('base64')}`;
+  }
+
+  async encode(payloads: Payload[]): Promise<Payload[]> {
+    return payloads.map((p) => this.encrypt(p));
+  }
+
+  async decode(payloads: Payload[]): Promise<Payload[]> {
+    return payloads.map((p) => this.decrypt(p));
+  }
+
+  private encrypt(payload: Payload): Payload {
+    const keyId = this.activeKeyId;
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', this.keys.get(keyId)!, iv, { authTagLength: TAG_BYTES });
+    cipher.setAAD(associatedData(keyId));
+    const plain = temporal.api.common.v1.Payload.encode(payload).finish();
+    const body = Buffer.concat([cipher.update(plain), cipher.final()]);
+    return {
+      metadata: { [METADATA_ENCODING_KEY]: utf8(ENCRYPTED_ENCODING), [KEY_ID_METADATA_KEY]: utf8(keyId) },
+      data: Buffer.concat([iv, cipher.getAuthTag(), body]),
+    };
+  }
+
+  private decrypt(payload: Payload): Payload {
+    // Payloads written before the codec (or by a client without it) stay readable.
+    if (!isEncrypted(payload)) return payload;
+    const keyIdBytes = payload.metadata?.[KEY_ID_METADATA_KEY];
+    if (!keyIdBytes) throw new PayloadCodecError(`Encrypted payload has no "${KEY_ID_METADATA_KEY}" metadata`);
+    const keyId = Buffer.from(keyIdBytes).toString('utf8');
+    const key = this.keys.get(keyId);
+    if (!key) {
+      throw new PayloadCodecError(`Payload was encrypted with key "${keyId}", which is not in PAYLOAD_KEYS (configured: ${[...this.keys.keys()].join(', ')})`);
+    }
+    const raw = Buffer.from(payload.data ?? new Uint8Array());
+    if (raw.length < IV_BYTES + TAG_BYTES) throw new PayloadCodecError('Encrypted payload is truncated');
+    // A fixed tag length: GCM would otherwise accept a shortened (forgeable) tag.
+    const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, IV_BYTES), { authTagLength: TAG_BYTES });
+    decipher.setAAD(associatedData(keyId));
+    decipher.setAuthTag(raw.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
+    let plain: Buffer;
+    try {
+      plain = Buffer.concat([decipher.update(raw.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]);
+    } catch {
+      throw new PayloadCodecError(`Encrypted payload failed authentication with key "${keyId}" (altered, or a different key under that ID)`);
+    }
+    return temporal.api.common.v1.Payload.decode(plain);
+  }
+}
+
+export function isEncrypted(payload: Payload): boolean {
+  const encoding = payload.metadata?.[METADATA_ENCODING_KEY];
+  return encoding !== undefined && encoding !== null && Buffer.from(encoding).toString('utf8') === ENCRYPTED_ENCODING;
+}
+
+function utf8(s: string): Uint8Array {
+  return Buffer.from(s, 'utf8');
+}
+
+/** The key ID travels in clear metadata; binding it in means it cannot be swapped unnoticed. */
+function associatedData(keyId: string): Buffer {
+  return Buffer.from(`temporal-payload/v1:${keyId}`, 'utf8');
+}
