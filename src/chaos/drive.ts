@@ -233,8 +233,11 @@ export function classifyFinal(v: ConversationView | undefined, expectedEvents: n
 }
 
 /**
- * Polls every conversation until each is final (synced, resolved, closed
- * without a case) or the time is up; returns the last view of each.
+ * Polls every conversation until all are final (synced, resolved, closed
+ * without a case) and unchanged since the previous round, or the time is up;
+ * returns the last view of each. Unchanged matters: a conversation reads
+ * "resolved" and fully synced for a moment between writing a customer's
+ * message to a reopened case and recording that it is syncing again.
  */
 export async function waitUntilSettled(
   api: ChaosApi,
@@ -242,32 +245,31 @@ export async function waitUntilSettled(
   timeoutMs: number,
   log: (line: string) => void,
 ): Promise<Map<string, FinalView>> {
-  const final = new Map<string, FinalView>();
-  const open = new Set(outcomes);
   const deadline = Date.now() + timeoutMs;
+  let previous = new Map<string, string>();
   let lastReport = Date.now();
   for (;;) {
-    const batch = [...open];
-    for (let i = 0; i < batch.length; i += 25) {
+    const final = new Map<string, FinalView>();
+    for (let i = 0; i < outcomes.length; i += 25) {
       await Promise.all(
-        batch.slice(i, i + 25).map(async (o) => {
+        outcomes.slice(i, i + 25).map(async (o) => {
           const v = await api.conversation(o.plan.orgId, o.plan.conversationId);
-          const f = classifyFinal(v, o.plan.events.length);
-          final.set(o.plan.conversationId, f);
-          if (f.category !== 'waiting' && f.category !== 'stuck') open.delete(o);
+          final.set(o.plan.conversationId, classifyFinal(v, o.plan.events.length));
         }),
       );
     }
-    if (open.size === 0 || Date.now() > deadline) return final;
+    const current = new Map([...final].map(([id, f]) => [id, JSON.stringify([f.category, f.view?.state, f.view?.reason, f.view?.syncedUpTo, f.view?.storedUpTo, f.view?.caseId])]));
+    const open = [...final].filter(([id, f]) => f.category === 'waiting' || f.category === 'stuck' || previous.get(id) !== current.get(id));
+    if (open.length === 0 || Date.now() > deadline) return final;
+    previous = current;
     if (Date.now() - lastReport > 15_000) {
       lastReport = Date.now();
       const states = new Map<string, number>();
-      for (const o of open) {
-        const v = final.get(o.plan.conversationId)?.view;
-        const key = v ? `${v.state}${v.reason ? `(${v.reason})` : ''}` : 'unknown';
+      for (const [, f] of open) {
+        const key = f.view ? `${f.view.state}${f.view.reason ? `(${f.view.reason})` : ''}` : 'unknown';
         states.set(key, (states.get(key) ?? 0) + 1);
       }
-      log(`  ${open.size} not settled yet: ${[...states].map(([k, n]) => `${n} ${k}`).join(', ')}`);
+      log(`  ${open.length} not settled yet: ${[...states].map(([k, n]) => `${n} ${k}`).join(', ')}`);
     }
     await sleep(2_000);
   }

@@ -3,8 +3,10 @@ import { createWriteStream, existsSync, mkdirSync, writeFileSync, type WriteStre
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { isListening, waitForPort } from '../dev/net';
 import { findOrBuildTemporalCli } from '../dev/temporal-cli';
+import { FAILURE_CONVERTER_PATH } from '../temporal/data-converter';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
 
 /**
@@ -218,20 +220,12 @@ export class TemporalServer extends Restartable {
 /**
  * Bundles the workflow code once per run, so each restarted worker starts in
  * a second or two instead of running webpack again (and eating the CPU the
- * rest of the stack needs). The failure converter, when the service has one,
- * is looked up by path: bundles must include it (see src/temporal/data-converter).
+ * rest of the stack needs). Bundles must carry the failure converter.
  */
 export async function buildWorkflowBundle(file: string): Promise<string> {
   const { bundleWorkflowCode } = await import('@temporalio/worker');
-  const converterModule = path.join(DIST, 'temporal', 'data-converter.js');
-  let failureConverterPath: string | undefined;
-  if (existsSync(converterModule)) {
-    const loaded: unknown = require(converterModule);
-    const value = typeof loaded === 'object' && loaded !== null ? (loaded as Record<string, unknown>).FAILURE_CONVERTER_PATH : undefined;
-    if (typeof value === 'string') failureConverterPath = value;
-  }
   const quiet = { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
-  const { code } = await bundleWorkflowCode({ workflowsPath: path.join(DIST, 'workflows'), failureConverterPath, logger: quiet });
+  const { code } = await bundleWorkflowCode({ workflowsPath: path.join(DIST, 'workflows'), failureConverterPath: FAILURE_CONVERTER_PATH, logger: quiet });
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, code);
   return file;
@@ -258,6 +252,45 @@ export async function activitiesInFlight(address: string, namespace: string): Pr
       nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
     } while (nextPageToken);
     return count;
+  } finally {
+    await connection.close();
+  }
+}
+
+export interface HistoryTally {
+  workflows: number;
+  /** Activity attempts that ran out of time: mostly ones lost with a killed worker (3-minute start-to-close). */
+  activityTimeouts: number;
+  /** Workflow tasks that timed out: a killed worker's sticky queue, or an overloaded worker. */
+  workflowTaskTimeouts: number;
+}
+
+/** Counts timeouts over every workflow history of the run (event types only; payloads stay encrypted). */
+export async function tallyHistories(address: string, namespace: string): Promise<HistoryTally> {
+  const T = temporal.api.enums.v1.EventType;
+  const connection = await Connection.connect({ address, connectTimeout: 5_000 });
+  const tally: HistoryTally = { workflows: 0, activityTimeouts: 0, workflowTaskTimeouts: 0 };
+  try {
+    const service = connection.workflowService;
+    let listToken: Uint8Array | undefined;
+    do {
+      const page = await service.listWorkflowExecutions({ namespace, pageSize: 500, nextPageToken: listToken });
+      for (const e of page.executions) {
+        if (!e.execution) continue;
+        tally.workflows += 1;
+        let historyToken: Uint8Array | undefined;
+        do {
+          const h = await service.getWorkflowExecutionHistory({ namespace, execution: e.execution, nextPageToken: historyToken });
+          for (const ev of h.history?.events ?? []) {
+            if (ev.eventType === T.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT) tally.activityTimeouts += 1;
+            if (ev.eventType === T.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT) tally.workflowTaskTimeouts += 1;
+          }
+          historyToken = h.nextPageToken?.length ? h.nextPageToken : undefined;
+        } while (historyToken);
+      }
+      listToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
+    } while (listToken);
+    return tally;
   } finally {
     await connection.close();
   }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { ConversationOutcome } from './drive';
 import { FAULT_LABELS, type CountedKind } from './faults';
 import type { FaultKind, PlanOptions } from './plan';
-import type { ProcessExit } from './processes';
+import type { HistoryTally, ProcessExit } from './processes';
 import type { Policies, Totals } from './verify';
 
 /**
@@ -28,6 +28,7 @@ export interface RunReport {
   phases: Array<[string, number]>;
   ports: Record<string, string>;
   dataDir: string;
+  histories?: HistoryTally;
 }
 
 export interface Verdict {
@@ -96,6 +97,12 @@ export function formatReport(r: RunReport): string[] {
   lines.push(`| case status / policy problems | ${t.caseProblems} |`);
   lines.push(`| events not in Creatio yet (conversations not synced at the end) | ${t.notYetSynced} |`);
   lines.push(`| service processes exiting on their own / fatal log lines | ${r.crashes.length} / ${r.fatalLines.length} |`);
+  if (r.histories) {
+    lines.push(
+      `| workflow runs; activity attempts timed out (lost with a killed worker, retried after 3 min); workflow tasks timed out | ` +
+        `${r.histories.workflows}; ${r.histories.activityTimeouts}; ${r.histories.workflowTaskTimeouts} |`,
+    );
+  }
   lines.push('');
   lines.push('| fault | injected | Creatio requests hit |');
   lines.push('|---|---|---|');

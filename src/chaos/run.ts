@@ -13,7 +13,7 @@ import { ChaosApi, describe } from './api';
 import { Driver, waitUntilSettled, type FinalView } from './drive';
 import { creatioHits, FaultLedger, runFaultSchedule } from './faults';
 import { buildPlan, type ChaosPlan, type PlanOptions } from './plan';
-import { activitiesInFlight, buildWorkflowBundle, ServiceProcess, TemporalServer, type ProcessExit } from './processes';
+import { activitiesInFlight, buildWorkflowBundle, ServiceProcess, tallyHistories, TemporalServer, type ProcessExit } from './processes';
 import { faultRows, verdictOf, type RunReport, type Verdict } from './report';
 import { totalsOf, verifyRun, type ConversationCheck, type Policies } from './verify';
 
@@ -194,6 +194,10 @@ export async function runChaos(o: ChaosRunOptions, stops: StopList): Promise<Cha
 
   const checks = await verifyRun(pool, plan.conversations, driver.outcomes, finals, sims, o.policies);
   const totals = totalsOf(checks, plan.conversations);
+  const histories = await tallyHistories(temporal.address, 'default').catch((err: unknown) => {
+    log(`  (could not read workflow histories: ${err instanceof Error ? err.message : String(err)})`);
+    return undefined;
+  });
   phase('verify');
 
   const hits = creatioHits([...sims.values()]);
@@ -216,6 +220,7 @@ export async function runChaos(o: ChaosRunOptions, stops: StopList): Promise<Cha
     phases,
     ports,
     dataDir: o.dataDir,
+    histories,
   };
   return { plan, checks, report, verdict: verdictOf(report) };
 }
