@@ -8,12 +8,15 @@ import { z } from 'zod';
 const base64 = z.string().regex(/^[A-Za-z0-9+/_-]*={0,2}$/, 'must be base64');
 
 export const PayloadsBody = z.object({
-  payloads: z.array(
-    z.object({
-      metadata: z.record(base64).nullish(),
-      data: base64.nullish(),
-    }),
-  ),
+  // The CLI sends {} when a call has no arguments (e.g. a query): nothing to convert.
+  payloads: z
+    .array(
+      z.object({
+        metadata: z.record(base64).nullish(),
+        data: base64.nullish(),
+      }),
+    )
+    .default([]),
 });
 export type PayloadsJson = z.infer<typeof PayloadsBody>;
 export type PayloadJson = PayloadsJson['payloads'][number];
