@@ -9,15 +9,20 @@ import { loadCodecServerToken, loadPayloadCodec } from './local-secrets';
  * `npm run codec-server`: decodes our encrypted payloads for the Temporal Web
  * UI and CLI (npm start runs one too). Same PAYLOAD_KEYS as the workers.
  */
-export async function startConfiguredCodecServer(cfg: Config, logger: FastifyBaseLogger): Promise<RunningCodecServer> {
+export async function startConfiguredCodecServer(
+  cfg: Config,
+  logger: FastifyBaseLogger,
+  opts: { anyPortIfTaken?: boolean } = {},
+): Promise<RunningCodecServer & { portTaken?: number }> {
   const settings = codecServerSettings(cfg);
-  return startCodecServer({
-    ...settings,
-    codec: loadPayloadCodec(cfg),
-    token: loadCodecServerToken(cfg),
-    namespace: cfg.TEMPORAL_NAMESPACE,
-    logger,
-  });
+  const options = { ...settings, codec: loadPayloadCodec(cfg), token: loadCodecServerToken(cfg), namespace: cfg.TEMPORAL_NAMESPACE, logger };
+  try {
+    return await startCodecServer(options);
+  } catch (err) {
+    // npm start points the UI at whatever URL we get: a busy port must not stop the service.
+    if (!opts.anyPortIfTaken || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || settings.port === 0) throw err;
+    return { ...(await startCodecServer({ ...options, port: 0 })), portTaken: settings.port };
+  }
 }
 
 /** Where the token is, for the lines we print. */

@@ -20,7 +20,7 @@ export async function main(): Promise<void> {
 
   const db = await openDatabase(cfg);
   // Before the dev server, whose Web UI is pointed at it to show decrypted payloads.
-  const codecServer = await startConfiguredCodecServer(cfg, logger.child({ component: 'codec-server' }));
+  const codecServer = await startConfiguredCodecServer(cfg, logger.child({ component: 'codec-server' }), { anyPortIfTaken: true });
   let devServer: DevServer | undefined;
   let temporalAddress = cfg.TEMPORAL_ADDRESS;
   if (!temporalAddress) {
@@ -53,6 +53,7 @@ export async function main(): Promise<void> {
   say(`  Temporal:     ${temporalAddress}${devServer ? ` (dev server, ${devServer.source})` : ''}`);
   if (devServer?.uiUrl) say(`  Temporal UI:  ${devServer.uiUrl}/namespaces/${cfg.TEMPORAL_NAMESPACE}/workflows`);
   say(`  Codec server: ${codecServer.url}  (decrypts payloads for the Web UI; CLI: --codec-endpoint ${codecServer.url} --codec-auth "Bearer <token in ${codecTokenSource(cfg)}>")`);
+  if (codecServer.portTaken) say(`                (port ${codecServer.portTaken} was taken: CODEC_SERVER_PORT picks another)`);
   if (devServer?.source === 'already-running') say('                (the dev server was already running: its Web UI keeps its own codec setting)');
   say(`  Database:     ${db.kind === 'embedded' ? `embedded PostgreSQL in ${path.join(cfg.dataDir, 'postgres')}` : 'DATABASE_URL'}`);
   say('Press Ctrl+C to stop.');

@@ -147,6 +147,14 @@ describe('codec server routes (real HTTP on loopback)', () => {
     expect(values(dec.json)).toEqual([{ state: 'resolved' }, 'x']);
   });
 
+  it('takes {} as no payloads (protobuf JSON leaves an empty list out; the CLI sends it for a query without arguments)', async () => {
+    for (const route of ['/encode', '/decode']) {
+      const res = await post(route, {});
+      expect(res.status).toBe(200);
+      expect((res.json as Body).payloads ?? []).toEqual([]);
+    }
+  });
+
   it('passes unencrypted payloads through /decode', async () => {
     expect((await post('/decode', body(['plain']))).json).toEqual(body(['plain']));
   });
@@ -160,7 +168,8 @@ describe('codec server routes (real HTTP on loopback)', () => {
   });
 
   it('answers 400 to a malformed body and to an undecodable payload, naming the key', async () => {
-    expect((await post('/decode', { nope: 1 })).status).toBe(400);
+    expect((await post('/decode', { payloads: 'nope' })).status).toBe(400);
+    expect((await post('/decode', { payloads: [{ metadata: { encoding: 1 } }] })).status).toBe(400);
     expect((await post('/decode', { payloads: [{ data: '***' }] })).status).toBe(400);
     const [foreign] = await EncryptionCodec.fromSpec(EncryptionCodec.generateKeySpec('elsewhere')).encode([defaultPayloadConverter.toPayload('x')]);
     const res = await post('/decode', { payloads: [payloadToJson(foreign!)] });
