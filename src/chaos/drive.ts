@@ -14,10 +14,11 @@ import type { ConversationPlan, LifecycleKind, PlannedEvent } from './plan';
  */
 /**
  * How long a lifecycle action waits for the case (and for a closure to be
- * noticed): longer than the 3-minute start-to-close timeout that holds up a
- * conversation whose Creatio activity died with a killed worker.
+ * noticed): longer than two 3-minute start-to-close timeouts in a row, which
+ * is what holds up a conversation whose Creatio activity attempt was lost
+ * (with a killed worker, or in transit when Temporal restarts or is overloaded).
  */
-const LIFECYCLE_WAIT_MS = 240_000;
+const LIFECYCLE_WAIT_MS = 360_000;
 
 export interface LifecycleOutcome {
   kind: LifecycleKind;

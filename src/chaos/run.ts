@@ -184,6 +184,7 @@ export async function runChaos(o: ChaosRunOptions, stops: StopList): Promise<Cha
     printTimeline();
   }
   phase('drive');
+  if (o.signal.aborted) throw new Error('interrupted');
 
   // Stop injecting: no fault rules left, every part running.
   for (const sim of sims.values()) sim.clearFaults();
@@ -194,11 +195,12 @@ export async function runChaos(o: ChaosRunOptions, stops: StopList): Promise<Cha
 
   const checks = await verifyRun(pool, plan.conversations, driver.outcomes, finals, sims, o.policies);
   const totals = totalsOf(checks, plan.conversations);
+  phase('verify');
   const histories = await tallyHistories(temporal.address, 'default').catch((err: unknown) => {
     log(`  (could not read workflow histories: ${err instanceof Error ? err.message : String(err)})`);
     return undefined;
   });
-  phase('verify');
+  phase('histories');
 
   const hits = creatioHits([...sims.values()]);
   const fatalLines = [
