@@ -95,10 +95,7 @@ export async function saveHistory(client: Client, workflowId: string, file: stri
 }
 
 async function settled(client: Client, workflowId: string, timeoutMs: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    client.workflow.getHandle(workflowId).result().catch(() => undefined),
-    new Promise((r) => (timer = setTimeout(r, timeoutMs))),
-  ]);
-  clearTimeout(timer);
+  // Aborted rather than abandoned: a long poll left running would retry on a closed connection later.
+  const signal = AbortSignal.timeout(timeoutMs);
+  await client.withAbortSignal(signal, () => client.workflow.getHandle(workflowId).result()).catch(() => undefined);
 }

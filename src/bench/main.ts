@@ -8,7 +8,7 @@ import { runFloor } from './phase-floor';
 import { runIdle } from './phase-idle';
 import { runNaive } from './phase-naive';
 import { runOurs } from './phase-ours';
-import { formatReport, type RunReport } from './report';
+import { formatReport, scenarioSection, type RunReport } from './report';
 import type { IdleResult, PhaseResult } from './results';
 import { startBenchStack } from './stack';
 import { checkTargets, type ScenarioResults } from './targets';
@@ -40,6 +40,8 @@ export async function runBenchmark(opts: BenchOptions, log: (line: string) => vo
   const scenarios: ScenarioResults[] = [];
   const probe: PhaseResult[] = [];
   let idle: IdleResult | undefined;
+  let report: RunReport;
+  let markdown: string;
   try {
     if (!opts.idleOnly) {
       for (const mode of opts.modes) {
@@ -56,6 +58,8 @@ export async function runBenchmark(opts: BenchOptions, log: (line: string) => vo
             naive = await runNaive(ctx, spec);
           }
           scenarios.push({ ours, floor, naive });
+          // Shown as soon as it is known: a long run is followed (and a failure later loses nothing seen).
+          log(scenarioSection({ ours, floor, naive }));
         }
       }
       if (opts.probeMessages > 0) {
@@ -72,34 +76,34 @@ export async function runBenchmark(opts: BenchOptions, log: (line: string) => vo
       idle = await runIdle(ctx, opts.idleOpen);
     }
     await collectCreatio(ctx);
+    // The report is made before the stack stops, so a failure while stopping cannot lose a long run.
+    const seconds = (Date.now() - started) / 1000;
+    const tokens = {
+      total: Object.values(ctx.totals.byOrg).reduce((s, classes) => s + (classes.token?.n ?? 0), 0),
+      connections: ctx.connections.length,
+      workers: 1,
+      seconds,
+      lifetimeSeconds: TOKEN_LIFETIME_SECONDS,
+    };
+    report = {
+      opts,
+      machine,
+      settings: stack.settings,
+      seconds,
+      loadEnd: loadNow(),
+      scenarios,
+      probe,
+      idle,
+      tokens,
+      targets: checkTargets(scenarios, probe, tokens, idle),
+    };
+    markdown = formatReport(report);
+    if (opts.resultsFile) appendResults(opts.resultsFile, markdown);
   } finally {
     process.off('SIGINT', stopOnSignal);
     log('Stopping the stack...');
     await stack.stop();
   }
-
-  const seconds = (Date.now() - started) / 1000;
-  const tokens = {
-    total: Object.values(ctx.totals.byOrg).reduce((s, classes) => s + (classes.token?.n ?? 0), 0),
-    connections: ctx.connections.length,
-    workers: 1,
-    seconds,
-    lifetimeSeconds: TOKEN_LIFETIME_SECONDS,
-  };
-  const report: RunReport = {
-    opts,
-    machine,
-    settings: stack.settings,
-    seconds,
-    loadEnd: loadNow(),
-    scenarios,
-    probe,
-    idle,
-    tokens,
-    targets: checkTargets(scenarios, probe, tokens, idle),
-  };
-  const markdown = formatReport(report);
-  if (opts.resultsFile) appendResults(opts.resultsFile, markdown);
   return { report, markdown };
 }
 

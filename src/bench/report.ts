@@ -37,7 +37,7 @@ function historyPerConv(p: PhaseResult | undefined, pick: (h: NonNullable<PhaseR
   return p?.history && p.history.workflows > 0 ? pick(p.history) / p.history.workflows : undefined;
 }
 
-function scenarioSection(s: ScenarioResults): string {
+export function scenarioSection(s: ScenarioResults): string {
   const { ours, floor, naive } = s;
   const spec = ours.spec;
   const creatioOurs = ours.creatio ? Object.values(ours.creatio.byClass).reduce((a, c: ClassCount) => a + c.n, 0) : undefined;
