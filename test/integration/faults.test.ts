@@ -139,14 +139,19 @@ describe('Creatio failures', () => {
   });
 
   it('refreshes an expired token once and carries on', async () => {
+    // Its own OAuth client, so other orgs' token requests (backstop reads) are not counted.
+    const tokenOrg = 'org-token-expiry';
+    const client = stack.sim.addClient({ clientId: 'token-expiry-client', clientSecret: 'token-expiry-secret-1' });
+    expect((await stack.connect(tokenOrg, { clientId: client.clientId, clientSecret: client.clientSecret })).status).toBe(200);
+    const tokenRequests = () => stack.sim.requestLog().filter((r) => r.kind === 'token' && r.clientId === client.clientId).length;
     const conv = 'f-token';
-    await stack.postEvents(org, conv, messages('t', 2));
-    await until(org, conv, (x) => x.syncedUpTo === 2, 'before expiry');
-    const before = stack.sim.requestCounts().token ?? 0;
-    stack.sim.expireTokens();
-    await stack.postEvents(org, conv, messages('t', 2, 3));
-    const c = await until(org, conv, (x) => x.syncedUpTo === 4, 'after expiry');
-    expect((stack.sim.requestCounts().token ?? 0) - before).toBe(1);
+    await stack.postEvents(tokenOrg, conv, messages('t', 2));
+    await until(tokenOrg, conv, (x) => x.syncedUpTo === 2, 'before expiry');
+    const before = tokenRequests();
+    stack.sim.expireTokens(client.clientId);
+    await stack.postEvents(tokenOrg, conv, messages('t', 2, 3));
+    const c = await until(tokenOrg, conv, (x) => x.syncedUpTo === 4, 'after expiry');
+    expect(tokenRequests() - before).toBe(1);
     expect(messageTitles(c.caseId)).toHaveLength(4);
   });
 });
