@@ -39,6 +39,13 @@ function isLockTimeout(err: unknown): boolean {
 export async function withSharedOrgLock<T>(lockPool: Pool, orgId: string, timeoutMs: number, fn: () => Promise<T>): Promise<T> {
   const session = await lockPool.connect();
   let sessionBroken: Error | undefined;
+  // The session sits idle (no query running) while fn talks to Creatio; if the
+  // server drops it then, pg emits 'error' on the client, which would crash the
+  // process without a listener. Note it; the lock is gone with the session anyway.
+  const onError = (err: Error) => {
+    sessionBroken = err;
+  };
+  session.on('error', onError);
   try {
     try {
       // One round trip: the CTE's row (the wait bound) exists before the lock is asked for.
@@ -61,6 +68,7 @@ export async function withSharedOrgLock<T>(lockPool: Pool, orgId: string, timeou
       });
     }
   } finally {
+    session.off('error', onError);
     session.release(sessionBroken);
   }
 }
