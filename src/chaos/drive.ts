@@ -249,6 +249,7 @@ export async function waitUntilSettled(
   const deadline = Date.now() + timeoutMs;
   let previous = new Map<string, string>();
   let lastReport = Date.now();
+  let needsPeopleSince: number | undefined;
   for (;;) {
     const final = new Map<string, FinalView>();
     for (let i = 0; i < outcomes.length; i += 25) {
@@ -262,6 +263,10 @@ export async function waitUntilSettled(
     const current = new Map([...final].map(([id, f]) => [id, JSON.stringify([f.category, f.view?.state, f.view?.reason, f.view?.syncedUpTo, f.view?.storedUpTo, f.view?.caseId])]));
     const open = [...final].filter(([id, f]) => f.category === 'waiting' || f.category === 'stuck' || previous.get(id) !== current.get(id));
     if (open.length === 0 || Date.now() > deadline) return final;
+    // Only a person can move needs_attention on: once nothing else is open and nothing changed for a minute, stop.
+    const onlyPeople = open.every(([id, f]) => f.view?.state === 'needs_attention' && f.category === 'waiting' && previous.get(id) === current.get(id));
+    if (!onlyPeople) needsPeopleSince = undefined;
+    else if ((needsPeopleSince ??= Date.now()) < Date.now() - 60_000) return final;
     previous = current;
     if (Date.now() - lastReport > 15_000) {
       lastReport = Date.now();
