@@ -1,5 +1,6 @@
 import type { ActivityDeps } from './deps';
 import { deliverOutbox } from './deliver-outbox';
+import { heartbeating } from './heartbeat';
 import { pullFromCreatio } from './pull-from-creatio';
 import { resolveCase } from './resolve-case';
 import { planSync, recordSyncState } from './sync-state';
@@ -15,10 +16,11 @@ export function createActivities(deps: ActivityDeps): SyncActivities {
   return {
     planSync: (input) => planSync(deps.pool, input),
     recordSyncState: (input) => recordSyncState(deps.pool, input),
-    fetchToken: ({ orgId }) => withCreatio(deps, orgId, ({ client }) => client.getToken()),
-    writeToCase: (input) => writeToCase(deps, input),
-    resolveCase: (input) => resolveCase(deps, input),
-    pullFromCreatio: (input) => pullFromCreatio(deps, input),
-    deliverOutbox: (input) => deliverOutbox(deps, input),
+    // Activities that talk to other systems heartbeat, so a crashed worker's attempt is retried within seconds.
+    fetchToken: heartbeating(({ orgId }) => withCreatio(deps, orgId, ({ client }) => client.getToken())),
+    writeToCase: heartbeating((input) => writeToCase(deps, input)),
+    resolveCase: heartbeating((input) => resolveCase(deps, input)),
+    pullFromCreatio: heartbeating((input) => pullFromCreatio(deps, input)),
+    deliverOutbox: heartbeating((input) => deliverOutbox(deps, input)),
   };
 }

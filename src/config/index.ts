@@ -76,7 +76,7 @@ const ConfigSchema = z.object({
   /** How often the API re-signals events stored while Temporal was unreachable. */
   SIGNAL_RECOVERY_INTERVAL_MS: durationMs.default(5_000),
 
-  /** Prebuilt workflow bundle (npm run build writes dist/workflow-bundle.js); absent = bundle at start. */
+  /** Prebuilt workflow bundle (built with the failure converter, see src/temporal/data-converter.ts); absent = bundle at start. */
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().positive().default(1000),
   WORKER_SHUTDOWN_GRACE_MS: durationMs.default(30_000),

@@ -8,6 +8,7 @@ import { startDevServer, type DevServer } from '../dev/dev-server';
 import { freePort, isListening } from '../dev/net';
 import { createLogger } from '../logging/logger';
 import { startApp, type RunningApp } from '../main/app';
+import { startConfiguredCodecServer } from '../main/codec-server';
 import { loadApiToken, loadSecretBox } from '../main/local-secrets';
 import { openDatabase, type Database } from '../store/database';
 import type { StopList } from './stop-list';
@@ -63,6 +64,9 @@ export async function startDemoStack(repoRoot: string, say: (line: string) => vo
 
   try {
     const readOnly: Permissions = Object.fromEntries(ENTITY_NAMES.map((e) => [e, ['read']]));
+    // Payloads are encrypted: the Web UI decodes them through our codec server.
+    const codec = await startConfiguredCodecServer(cfg, logger, { anyPortIfTaken: true });
+    stops.push('the codec server', () => codec.close());
     const [db, devServer, sim] = await Promise.all([
       openDatabase(cfg).then(track<Database>(stops, 'PostgreSQL', (d) => closeDatabase(d, pgPort))),
       startDevServer({
@@ -70,6 +74,7 @@ export async function startDemoStack(repoRoot: string, say: (line: string) => vo
         uiPort,
         dbFile: path.join(cfg.dataDir, 'temporal', 'dev.db'),
         namespace: cfg.TEMPORAL_NAMESPACE,
+        uiCodecEndpoint: codec.url,
         log: (line) => say(`  ${line}`),
       }).then(track<DevServer>(stops, 'the Temporal dev server', (d) => d.stop())),
       startCreatioSimulator({

@@ -22,6 +22,8 @@ export const REDACTED_KEYS = [
   'SECRET_KEYS',
   'DATABASE_URL',
   'PLATFORM_CALLBACK_SECRET',
+  'PAYLOAD_KEYS',
+  'CODEC_SERVER_TOKEN',
 ];
 
 const REDACTED = new Set(REDACTED_KEYS.map((k) => k.toLowerCase()));

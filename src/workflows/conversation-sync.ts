@@ -30,12 +30,15 @@ import { CaseIdAttr, CaseNumberAttr, OrgIdAttr, SyncReasonAttr, SyncStateAttr } 
 // can cut the wait short.
 const creatio = proxyActivities<SyncActivities>({
   startToCloseTimeout: '3 minutes',
+  // Activities heartbeat every 5 s: a worker that died mid-call is noticed in 20 s, not 3 minutes.
+  heartbeatTimeout: '20s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '20s', maximumAttempts: 4 },
 });
 
 // Platform callbacks: retried until the platform takes them, in the background.
 const platform = proxyActivities<SyncActivities>({
   startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '20s',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
 

@@ -6,6 +6,7 @@ export const orgEventsQueuedSignal = defineSignal('orgEventsQueued');
 
 const platform = proxyActivities<SyncActivities>({
   startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '20s',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
 
