@@ -57,11 +57,6 @@ export interface DriveContext {
   signal: AbortSignal;
   /** No request is retried after this (epoch ms). */
   giveUpAt: number;
-  /**
-   * Pause between seeing a closure noticed and the customer's next message.
-   * 0 (the CLI) is the hard case: the customer writes at once.
-   */
-  pauseAfterClosureMs?: number;
 }
 
 export class Driver {
@@ -164,7 +159,6 @@ export class Driver {
     }
     sim.updateRecord('Case', caseId, { StatusId: CaseStatus.Closed });
     const noticed = await this.waitForView(plan, (v) => v.state === 'resolved', LIFECYCLE_WAIT_MS);
-    if (noticed && this.ctx.pauseAfterClosureMs) await sleep(this.ctx.pauseAfterClosureMs);
     ledger.record('case_closed', `${plan.conversationId}: case ${view.caseNumber ?? caseId} closed${partly}, ${noticed ? 'noticed' : `NOT noticed within ${LIFECYCLE_WAIT_MS / 1000} s`}`);
     return { ...base, noticed: noticed !== undefined, note: `closed case ${view.caseNumber ?? caseId}${partly}; ${noticed ? 'closure noticed' : `closure not noticed in ${LIFECYCLE_WAIT_MS / 1000} s`} before the customer wrote again` };
   }

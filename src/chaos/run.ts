@@ -42,8 +42,6 @@ export interface ChaosRunOptions {
    * backstop read, has them retry so a closure during an API restart is not lost.
    */
   webhookRetries?: number;
-  /** See DriveContext.pauseAfterClosureMs. */
-  pauseAfterClosureMs?: number;
   command: string;
   log: (line: string) => void;
   /** Ctrl+C: stop sending and waiting. */
@@ -153,7 +151,7 @@ export async function runChaos(o: ChaosRunOptions, stops: StopList): Promise<Cha
   const ledger = new FaultLedger(Date.now());
   const driveStart = Date.now();
   const giveUpAt = driveStart + o.plan.durationMs + 10 * 60_000;
-  const driver = new Driver({ api: client, sims, ledger, startedAt: driveStart, log, signal: o.signal, giveUpAt, pauseAfterClosureMs: o.pauseAfterClosureMs });
+  const driver = new Driver({ api: client, sims, ledger, startedAt: driveStart, log, signal: o.signal, giveUpAt });
   const faultsDone = new AbortController();
   // Every waiting conversation listens on these signals.
   setMaxListeners(10_000, o.signal, faultsDone.signal);
