@@ -259,7 +259,7 @@ export async function activitiesInFlight(address: string, namespace: string): Pr
 
 export interface HistoryTally {
   workflows: number;
-  /** Activity attempts that ran out of time: mostly ones lost with a killed worker (3-minute start-to-close). */
+  /** Activity attempts that ran out of time (start-to-close or heartbeat): mostly ones lost with a killed worker or in transit. */
   activityTimeouts: number;
   /** Workflow tasks that timed out: a killed worker's sticky queue, or an overloaded worker. */
   workflowTaskTimeouts: number;
@@ -282,6 +282,10 @@ export async function tallyHistories(address: string, namespace: string): Promis
         do {
           const h = await service.getWorkflowExecutionHistory({ namespace, execution: e.execution, nextPageToken: historyToken });
           for (const ev of h.history?.events ?? []) {
+            // Retried attempts leave no event of their own: the started event of the next attempt carries the last failure.
+            if (ev.eventType === T.EVENT_TYPE_ACTIVITY_TASK_STARTED && ev.activityTaskStartedEventAttributes?.lastFailure?.timeoutFailureInfo) {
+              tally.activityTimeouts += 1;
+            }
             if (ev.eventType === T.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT) tally.activityTimeouts += 1;
             if (ev.eventType === T.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT) tally.workflowTaskTimeouts += 1;
           }

@@ -99,7 +99,7 @@ export function formatReport(r: RunReport): string[] {
   lines.push(`| service processes exiting on their own / fatal log lines | ${r.crashes.length} / ${r.fatalLines.length} |`);
   if (r.histories) {
     lines.push(
-      `| workflow runs; activity attempts timed out (lost with a killed worker, retried after 3 min); workflow tasks timed out | ` +
+      `| workflow runs; activity attempts timed out (lost with a killed worker or in transit, then retried); workflow tasks timed out | ` +
         `${r.histories.workflows}; ${r.histories.activityTimeouts}; ${r.histories.workflowTaskTimeouts} |`,
     );
   }
