@@ -30,6 +30,8 @@ export class BenchChild {
   readonly exited: Promise<number | null>;
   /** Log lines at error level or worse (pino level ≥ 50) and uncaught errors. */
   errorLines = 0;
+  /** The latest error lines (a few), for the report. */
+  readonly errorSamples: string[] = [];
   private tail = '';
   private nextId = 1;
   private readonly waiting = new Map<number, (m: Extract<ChildMessage, { type: 'stats' }>) => void>();
@@ -46,7 +48,11 @@ export class BenchChild {
       this.tail = (this.tail + text).slice(-8000);
       for (const line of text.split('\n')) {
         const level = /"level":(\d+)/.exec(line)?.[1];
-        if ((level && Number(level) >= 50) || /^(Error|TypeError|RangeError|Unhandled)/.test(line)) this.errorLines++;
+        if ((level && Number(level) >= 50) || /^(Error|TypeError|RangeError|Unhandled)/.test(line)) {
+          this.errorLines++;
+          this.errorSamples.push(line.slice(0, 300));
+          if (this.errorSamples.length > 3) this.errorSamples.shift();
+        }
       }
     };
     this.child.stdout?.on('data', onOutput);

@@ -5,7 +5,7 @@ import { cpuSnapshot, diffSeconds } from './cpu';
 import { drive, type Sink } from './drive';
 import type { floorConversation, FloorInput } from './floor-workflows';
 import { historyStats, sample, saveHistory } from './histories';
-import { phaseFigures, type PhaseResult } from './results';
+import { phaseErrors, phaseFigures, runningCount, type PhaseResult } from './results';
 import { planConversation, scenarioName, type ConversationPlan, type ScenarioSpec } from './schedule';
 import { CompletionTracker } from './tracker';
 
@@ -68,6 +68,7 @@ export async function runFloor(ctx: BenchContext, spec: ScenarioSpec): Promise<P
     history,
     sim: {},
     rssPeakMiB,
-    errors: result.requestErrors + result.timedOut + history.failures + stack.floorWorker.errorLines - errorLinesBefore,
+    ...phaseErrors({ drive: result, history, logErrors: stack.floorWorker.errorLines - errorLinesBefore, logSamples: stack.floorWorker.errorSamples }),
+    stillRunning: await runningCount(stack.temporal, `WorkflowType = "floorConversation"`),
   };
 }

@@ -2,7 +2,7 @@ import type { BenchContext } from './context';
 import { cpuSnapshot, diffSeconds } from './cpu';
 import { drive } from './drive';
 import { naiveSink } from './naive-sink';
-import { phaseFigures, type PhaseResult } from './results';
+import { phaseErrors, phaseFigures, type PhaseResult } from './results';
 import { planConversation, scenarioName, type ScenarioSpec } from './schedule';
 import { watchSimulator } from './sim-watch';
 import { diffCounts } from './stats';
@@ -36,6 +36,6 @@ export async function runNaive(ctx: BenchContext, spec: ScenarioSpec): Promise<P
     ...phaseFigures(result, tracker),
     cpu,
     sim: diffCounts(stack.sim.requestCounts(), simBefore),
-    errors: result.requestErrors + result.timedOut,
+    ...phaseErrors({ drive: result }),
   };
 }

@@ -7,7 +7,7 @@ import type { ClassCount, RequestClass } from './creatio-stats';
 import { cpuSnapshot, diffSeconds } from './cpu';
 import { drive } from './drive';
 import { historyStats, sample, saveHistory } from './histories';
-import { phaseFigures, type OurCreatio, type PhaseResult } from './results';
+import { phaseErrors, phaseFigures, runningCount, type OurCreatio, type PhaseResult } from './results';
 import { planConversation, scenarioName, type ScenarioSpec } from './schedule';
 import { watchSimulator } from './sim-watch';
 import { diffCounts } from './stats';
@@ -56,7 +56,8 @@ export async function runOurs(ctx: BenchContext, spec: ScenarioSpec, orgPrefix =
     creatio,
     sim,
     rssPeakMiB,
-    errors: result.requestErrors + result.timedOut + creatio.failed + history.failures + logErrors,
+    ...phaseErrors({ drive: result, creatioFailed: creatio.failed, history, logErrors, logSamples: [...stack.worker.errorSamples, ...stack.apiChild.errorSamples] }),
+    stillRunning: await runningCount(stack.temporal, `CreatioOrgId = "${orgId}"`),
   };
 }
 

@@ -75,8 +75,9 @@ export function scenarioSection(s: ScenarioResults): string {
   lines.push(`- CPU ms per conversation by process: ${[ours, floor, naive].flatMap((p) => (p ? [`${p.impl}: ${cpuBreakdown(p)}`] : [])).join('; ')}.`);
   if (naive) lines.push(`- Naive, per conversation (simulator counts): ${simKinds(naive)}.`);
   lines.push(`- Wall time: ours ${num(ours.seconds)} s, ${floor ? `floor ${num(floor.seconds)} s, ` : ''}${naive ? `naive ${num(naive.seconds)} s` : ''}; completed ${ours.drive.completed}/${spec.conversations}${floor ? `, ${floor.drive.completed}` : ''}${naive ? `, ${naive.drive.completed}` : ''}.`);
-  const samples = [ours, floor, naive].flatMap((p) => (p ? p.drive.errorSamples.map((e) => `${p.impl}: ${e}`) : []));
-  if (samples.length) lines.push(`- Error samples: ${samples.slice(0, 5).join('; ')}`);
+  for (const p of [ours, floor, naive]) if (p?.errorDetail.length) lines.push(`- Errors, ${p.impl}: ${p.errorDetail.join('; ')}.`);
+  const running = [ours, floor].flatMap((p) => (p?.stillRunning ? [`${p.impl} ${p.stillRunning}`] : []));
+  if (running.length) lines.push(`- Workflows of the scenario still running after it (should be 0): ${running.join(', ')}.`);
   lines.push(...historyLines(ours, floor));
   return lines.join('\n');
 }
