@@ -26,6 +26,8 @@ export interface ConnectionView {
   /** The last successful Test & Save's checklist (its warnings), or null. */
   lastChecklist: unknown;
   webhookUrl: string | null;
+  /** When Creatio last called the webhook: shows the business processes are wired up. */
+  lastWebhookAt: string | null;
   conversations: Record<string, number>;
   /** Conversations waiting for Creatio or for this connection to be fixed. */
   waitingConversations: number;
@@ -56,6 +58,7 @@ export async function describeConnection(pool: Pool, r: ConnectionRecord, webhoo
     lastError: r.lastError,
     lastChecklist: r.lastChecklist,
     webhookUrl,
+    lastWebhookAt: r.lastWebhookAt,
     conversations: byState,
     waitingConversations: (byState.waiting_for_creatio ?? 0) + (byState.needs_attention ?? 0),
     updatedAt: r.updatedAt,

@@ -12,6 +12,8 @@ export interface ConnectionRecord extends ConnectionSettings {
   statusChangedAt: string;
   lastVerifiedAt: string | null;
   lastError: string | null;
+  /** When Creatio last called this organisation's webhook (two-way sync); null if never. */
+  lastWebhookAt: string | null;
   lookups: Record<string, unknown> | null;
   /** The checklist of the last successful Test & Save (its warnings stay visible). */
   lastChecklist: unknown;
@@ -42,6 +44,7 @@ interface Row {
   status_changed_at: Date;
   last_verified_at: Date | null;
   last_error: string | null;
+  last_webhook_at: Date | null;
   lookups: Record<string, unknown> | null;
   last_checklist: unknown;
   created_at: Date;
@@ -66,6 +69,7 @@ function toRecord(r: Row): ConnectionRecord {
     statusChangedAt: r.status_changed_at.toISOString(),
     lastVerifiedAt: r.last_verified_at?.toISOString() ?? null,
     lastError: r.last_error,
+    lastWebhookAt: r.last_webhook_at?.toISOString() ?? null,
     lookups: r.lookups,
     lastChecklist: r.last_checklist ?? null,
     createdAt: r.created_at.toISOString(),

@@ -73,6 +73,8 @@ describe('agent replies', () => {
     expect(repliesFor(conv).map((r) => r.body.data.text)).toEqual(['Your refund is on its way.']);
     const admin = await stack.api<{ recent: Array<{ outcome: string }> }>('GET', `/v1/orgs/${org}/webhook`);
     expect(admin.body.recent.length).toBeGreaterThanOrEqual(ours.length + 3);
+    const conn = await stack.api<{ lastWebhookAt: string | null }>('GET', `/v1/orgs/${org}/connection`);
+    expect(Date.parse(String(conn.body.lastWebhookAt))).toBeGreaterThanOrEqual(sent - 1000);
   });
 
   it('does not write a relayed reply back to Creatio when the platform echoes it', async () => {

@@ -23,6 +23,7 @@ function stored(overrides: Partial<ConnectionRecord> = {}): ConnectionRecord {
     statusChangedAt: '2026-01-01T00:00:00.000Z',
     lastVerifiedAt: null,
     lastError: null,
+    lastWebhookAt: null,
     lookups: null,
     lastChecklist: null,
     createdAt: '2026-01-01T00:00:00.000Z',
