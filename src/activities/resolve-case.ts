@@ -1,4 +1,4 @@
-import { advanceSyncedSeq, getConversation, setCreatioCaseStatus } from '../store/conversations-repo';
+import { getConversation, recordStepDone, setCreatioCaseStatus } from '../store/conversations-repo';
 import type { ActivityDeps } from './deps';
 import type { ConversationRef, ResolveOutcome } from './types';
 import { withCreatio } from './with-creatio';
@@ -31,6 +31,7 @@ export async function resolveCase(deps: ActivityDeps, input: ConversationRef & {
     await setCreatioCaseStatus(deps.pool, orgId, conversationId, 'resolved');
     return current.StatusId?.toLowerCase() === statusId.toLowerCase() ? 'already_resolved' : 'resolved';
   });
-  await advanceSyncedSeq(deps.pool, orgId, conversationId, input.seq);
+  // The state is recorded here too, so the workflow does not spend a step on it.
+  await recordStepDone(deps.pool, orgId, conversationId, input.seq, 'resolved');
   return { outcome };
 }

@@ -5,7 +5,7 @@ import { buildCaseRow, buildEventRows, buildSessionLinkRow, type ActivityContext
 import type { HandoffEvent, MessageEvent, StoredEvent } from '../domain/events';
 import { caseRecordId } from '../domain/record-ids';
 import type { ConnectionRecord } from '../store/connections-repo';
-import { advanceSyncedSeq, getConversation, markCaseLinkWritten, setConversationCase, type ConversationRow } from '../store/conversations-repo';
+import { advanceSyncedSeq, getConversation, markCaseLinkWritten, recordStepDone, setConversationCase, type ConversationRow } from '../store/conversations-repo';
 import { findFirstEvent, readEvents } from '../store/events-repo';
 import { lookupsFor } from '../sync/lookups';
 import { applyAiFields } from './ai-fields';
@@ -111,7 +111,8 @@ async function writeRows(
   for (const { event } of events) {
     if (event.type === 'handoff') await applyAiFields(deps.pool, client, { orgId, conversationId, caseId }, event.aiFields);
   }
-  await advanceSyncedSeq(deps.pool, orgId, conversationId, toSeq);
+  // The state is recorded here too, so the workflow does not spend a step on it.
+  await recordStepDone(deps.pool, orgId, conversationId, toSeq, 'syncing');
   return {
     caseId,
     caseNumber,

@@ -26,7 +26,7 @@ export async function ingestEvents(
   // so a replayed event never wakes or restarts a finished conversation.
   if (stored.contiguousSeq <= stored.signalledSeq) return { ...stored, workflowId, signalled: true };
   try {
-    await signalEventsAvailable(signals, orgId, conversationId, stored.contiguousSeq);
+    await signalEventsAvailable(signals, orgId, conversationId, stored.contiguousSeq, { messagesOnly: stored.messagesOnly });
     await markSignalled(pool, orgId, conversationId, stored.contiguousSeq);
     return { ...stored, workflowId, signalled: true };
   } catch (signalError) {

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
-import { connectionChangedSignal, creatioChangedSignal, eventsAvailableSignal, type SyncTimings } from '../workflows/definitions';
+import { connectionChangedSignal, creatioChangedSignal, eventsAvailableSignal, type EventsAvailable, type SyncTimings } from '../workflows/definitions';
 import { conversationWorkflowId } from '../workflows/ids';
 import { OrgIdAttr } from '../workflows/search-attributes';
 import type { conversationSync } from '../workflows/conversation-sync';
@@ -22,15 +22,17 @@ export async function signalEventsAvailable(
   orgId: string,
   conversationId: string,
   upTo: number,
+  hints: { messagesOnly?: boolean } = {},
 ): Promise<string> {
   const workflowId = conversationWorkflowId(orgId, conversationId);
   await target.client.connection.withDeadline(Date.now() + (target.deadlineMs ?? 5_000), () =>
-    target.client.workflow.signalWithStart<typeof conversationSync, [{ upTo: number }]>('conversationSync', {
+    target.client.workflow.signalWithStart<typeof conversationSync, [EventsAvailable]>('conversationSync', {
       workflowId,
       taskQueue: target.taskQueue,
       args: [{ orgId, conversationId, timings: target.timings }],
       signal: eventsAvailableSignal,
-      signalArgs: [{ upTo }],
+      // The hint is only sent when true: older workers see the payload they know.
+      signalArgs: [hints.messagesOnly ? { upTo, messagesOnly: true } : { upTo }],
       typedSearchAttributes: [{ key: OrgIdAttr, value: orgId }],
       staticSummary: `Creatio sync of conversation ${conversationId} (org ${orgId})`,
     }),

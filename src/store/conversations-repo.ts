@@ -148,6 +148,19 @@ export async function advanceSyncedSeq(pool: Pool, orgId: string, conversationId
   );
 }
 
+/**
+ * Moves the cursor and sets the sync state in one statement: what a Creatio
+ * step records when it succeeds, so the workflow need not record it again.
+ */
+export async function recordStepDone(pool: Pool, orgId: string, conversationId: string, seq: number, state: 'syncing' | 'resolved'): Promise<void> {
+  await pool.query(
+    `UPDATE conversations SET synced_seq = GREATEST(synced_seq, $3), sync_state = $4, sync_reason = NULL, updated_at = now(),
+            resolved_at = CASE WHEN $4 = 'resolved' THEN COALESCE(resolved_at, now()) ELSE resolved_at END
+      WHERE org_id = $1 AND conversation_id = $2`,
+    [orgId, conversationId, seq, state],
+  );
+}
+
 export async function setSyncState(
   pool: Pool,
   orgId: string,

@@ -20,6 +20,12 @@ export interface AppendResult {
   lastSeq: number;
   /** Highest seq already signalled to the workflow before this call. */
   signalledSeq: number;
+  /**
+   * Every event between the last signalled seq and contiguousSeq is a message
+   * stored by this call: nothing that can create, hand off or resolve a case
+   * in handoff-only mode (lets a workflow waiting for the handoff skip a re-plan).
+   */
+  messagesOnly: boolean;
 }
 
 /** Two different events claim one sequence number, or one event ID comes back with other content. */
@@ -53,6 +59,7 @@ export async function appendEvents(
     );
     let lastSeq = conv.rows[0]!.last_seq;
     const results: AppendedEvent[] = [];
+    const newMessageSeqs = new Set<number>();
     for (const { event, seq } of incoming) {
       const existing = await client.query<{ seq: number; type: string; payload: unknown }>(
         'SELECT seq, type, payload FROM events WHERE org_id = $1 AND conversation_id = $2 AND event_id = $3',
@@ -77,6 +84,7 @@ export async function appendEvents(
         throw new EventConflictError(`seq ${assigned} is already taken by another event in this conversation`);
       }
       lastSeq = Math.max(lastSeq, assigned);
+      if (type === 'message') newMessageSeqs.add(assigned);
       results.push({ eventId, seq: assigned, duplicate: false });
     }
     const contiguousSeq = await advanceContiguous(client, orgId, conversationId, conv.rows[0]!.contiguous_seq);
@@ -85,7 +93,10 @@ export async function appendEvents(
       [orgId, conversationId, lastSeq, contiguousSeq],
     );
     await client.query('COMMIT');
-    return { events: results, contiguousSeq, lastSeq, signalledSeq: conv.rows[0]!.signalled_seq };
+    const signalledSeq = conv.rows[0]!.signalled_seq;
+    let messagesOnly = signalledSeq === conv.rows[0]!.contiguous_seq;
+    for (let s = signalledSeq + 1; messagesOnly && s <= contiguousSeq; s++) messagesOnly = newMessageSeqs.has(s);
+    return { events: results, contiguousSeq, lastSeq, signalledSeq, messagesOnly };
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;

@@ -2,15 +2,18 @@ import {
   ActivityFailure,
   ApplicationFailure,
   allHandlersFinished,
+  CancellationScope,
   condition,
   continueAsNew,
   patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { SyncActivities } from '../activities/types';
 import { planNextStep } from '../domain/sync-plan';
 import type { SyncReason, SyncState } from '../domain/sync-state';
@@ -63,6 +66,13 @@ const PLAN_PAGE = 200;
 export async function conversationSync(input: ConversationSyncInput): Promise<SyncStatus> {
   const { orgId, conversationId } = input;
   const timings = { ...DEFAULT_TIMINGS, ...input.timings };
+  /**
+   * Runs started before this change replay on the old path. The lean path
+   * leaves out what cost history without doing anything: an up-front token
+   * check, re-recording states the activities already stored, a re-plan for
+   * every message while waiting for a handoff, and a new timer per wake-up.
+   */
+  const lean = patched('lean-sync');
 
   const status: SyncStatus = {
     orgId,
@@ -75,13 +85,17 @@ export async function conversationSync(input: ConversationSyncInput): Promise<Sy
     knownSeq: input.carried?.knownSeq ?? 0,
     failures: 0,
   };
-  let tokenChecked = input.carried?.tokenChecked ?? false;
+  // Lean: the first Creatio step fetches the token itself; a separate check only follows rejected credentials.
+  let tokenChecked = input.carried?.tokenChecked ?? lean;
   let wake = false;
   let creatioChanged = false;
   /** The conversation ended (resolved here or in Creatio): finish once nothing more is pending. */
   let ended = false;
 
-  setHandler(eventsAvailableSignal, ({ upTo }) => {
+  /** A signal brought something other than plain messages since the last plan (see waitingForHandoff). */
+  let notOnlyMessages = false;
+  setHandler(eventsAvailableSignal, ({ upTo, messagesOnly }) => {
+    if (upTo > status.knownSeq && !messagesOnly) notOnlyMessages = true;
     status.knownSeq = Math.max(status.knownSeq, upTo);
   });
   setHandler(connectionChangedSignal, () => {
@@ -92,27 +106,45 @@ export async function conversationSync(input: ConversationSyncInput): Promise<Sy
   });
   setHandler(syncStatusQuery, () => ({ ...status }));
 
-  upsertSearchAttributes([{ key: OrgIdAttr, value: orgId }]);
+  // Lean: the client sets the org attribute when it starts the run (continue-as-new keeps it).
+  if (!lean) upsertSearchAttributes([{ key: OrgIdAttr, value: orgId }]);
 
-  async function setState(state: SyncState, reason: SyncReason | null, syncedSeq?: number): Promise<void> {
-    if (status.state === state && status.reason === reason && syncedSeq === undefined) return;
+  /** Case attributes noted but not yet published (lean: they go out with the next state change). */
+  let caseAttrsDue = false;
+  function caseAttrs(): SearchAttributeUpdatePair[] {
+    return [
+      { key: CaseIdAttr, value: status.caseId },
+      { key: CaseNumberAttr, value: status.caseNumber },
+    ];
+  }
+
+  /** `recorded`: the activity that just succeeded already stored this state in the database. */
+  async function setState(state: SyncState, reason: SyncReason | null, syncedSeq?: number, recorded = false): Promise<void> {
+    if (status.state === state && status.reason === reason && syncedSeq === undefined) return flushCaseAttrs();
     status.state = state;
     status.reason = reason;
     upsertSearchAttributes([
+      ...(caseAttrsDue ? caseAttrs() : []),
       { key: SyncStateAttr, value: state },
       { key: SyncReasonAttr, value: reason },
     ]);
-    await store.recordSyncState({ orgId, conversationId, state, reason, syncedSeq });
+    caseAttrsDue = false;
+    if (!(lean && recorded)) await store.recordSyncState({ orgId, conversationId, state, reason, syncedSeq });
   }
 
-  function noteCase(caseId: string | null, caseNumber: string | null): void {
+  function flushCaseAttrs(): void {
+    if (!caseAttrsDue) return;
+    upsertSearchAttributes(caseAttrs());
+    caseAttrsDue = false;
+  }
+
+  /** `soon`: a state change follows at once, so the attributes can go out with it. */
+  function noteCase(caseId: string | null, caseNumber: string | null, soon = false): void {
     if (caseId === status.caseId && caseNumber === status.caseNumber) return;
     status.caseId = caseId;
     status.caseNumber = caseNumber;
-    upsertSearchAttributes([
-      { key: CaseIdAttr, value: caseId },
-      { key: CaseNumberAttr, value: caseNumber },
-    ]);
+    caseAttrsDue = true;
+    if (!(lean && soon)) flushCaseAttrs();
   }
 
   // Platform deliveries run beside the sync so a slow platform never holds up Creatio writes.
@@ -197,6 +229,27 @@ export async function conversationSync(input: ConversationSyncInput): Promise<Sy
     }
   }
 
+  /**
+   * Lean waits share one timer per deadline: wake-ups that leave the deadline
+   * where it was (a message, a webhook) add no timer events to the history.
+   */
+  let timer: { at: number; fired: boolean; scope: CancellationScope } | null = null;
+  async function waitUntil(at: number, woken: () => boolean): Promise<boolean> {
+    if (at <= Date.now()) return woken();
+    if (timer?.at !== at) {
+      timer?.scope.cancel();
+      const t = { at, fired: false, scope: new CancellationScope() };
+      t.scope.run(() => sleep(at - Date.now())).then(
+        () => void (t.fired = true),
+        () => undefined, // cancelled: a new deadline replaced it
+      );
+      timer = t;
+    }
+    const t = timer;
+    await condition(() => woken() || t.fired);
+    return woken();
+  }
+
   for (;;) {
     const info = workflowInfo();
     if (info.continueAsNewSuggested || info.historyLength > timings.maxHistoryEvents) {
@@ -205,6 +258,7 @@ export async function conversationSync(input: ConversationSyncInput): Promise<Sy
       await continueAsNew<typeof conversationSync>({ ...input, carried: { knownSeq: status.knownSeq, tokenChecked } });
     }
 
+    notOnlyMessages = false;
     const snap = await store.planSync({ orgId, conversationId, limit: PLAN_PAGE });
     status.knownSeq = Math.max(status.knownSeq, snap.contiguousSeq);
     status.syncedSeq = snap.syncedSeq;
@@ -236,11 +290,11 @@ export async function conversationSync(input: ConversationSyncInput): Promise<Sy
           ended = false;
           lastActivityAt = Date.now();
           backstopMs = timings.backstopMinMs;
-          noteCase(written.caseId, written.caseNumber);
           // A case deleted in Creatio was let go: the next plan creates its replacement.
+          noteCase(written.caseId, written.caseNumber, !written.caseReplaced);
           if (written.caseReplaced) break;
           status.syncedSeq = written.syncedSeq;
-          await setState('syncing', null);
+          await setState('syncing', null, undefined, true);
         }
         break;
       }
@@ -250,7 +304,7 @@ export async function conversationSync(input: ConversationSyncInput): Promise<Sy
         if (outcome) {
           ended = true;
           status.syncedSeq = action.seq;
-          await setState('resolved', null);
+          await setState('resolved', null, undefined, true);
         }
         break;
       }
@@ -262,7 +316,7 @@ export async function conversationSync(input: ConversationSyncInput): Promise<Sy
         break;
 
       case 'idle': {
-        const plannedUpTo = snap.contiguousSeq;
+        let plannedUpTo = snap.contiguousSeq;
         // Ended conversations finish as soon as nothing more is known; events
         // that arrive later start a new run, which continues from the database.
         if (ended && status.knownSeq <= plannedUpTo && !creatioChanged) {
@@ -289,8 +343,23 @@ export async function conversationSync(input: ConversationSyncInput): Promise<Sy
           break;
         }
         wake = false;
-        const waitMs = polling ? Math.min(idleLeft, Math.max(0, backstopMs - (Date.now() - lastPullAt))) : twoWay ? idleLeft : timings.idleTimeoutMs;
-        const woken = await condition(() => status.knownSeq > plannedUpTo || wake || creatioChanged, waitMs);
+        let woken: boolean;
+        if (lean) {
+          // Absolute and unchanged between pulls and writes, so the timer is reused across wake-ups.
+          const idleAt = lastActivityAt + timings.idleTimeoutMs;
+          const at = polling ? Math.min(idleAt, lastPullAt + backstopMs) : idleAt;
+          // Handoff-only with no case yet: plain messages wait for the handoff without a re-plan each.
+          const waitingForHandoff = snap.handoffOnly && snap.caseId === null;
+          for (;;) {
+            woken = await waitUntil(at, () => status.knownSeq > plannedUpTo || wake || creatioChanged);
+            const onlyMessages = woken && !wake && !creatioChanged && !notOnlyMessages;
+            if (!(waitingForHandoff && onlyMessages) || workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > timings.maxHistoryEvents) break;
+            plannedUpTo = status.knownSeq;
+          }
+        } else {
+          const waitMs = polling ? Math.min(idleLeft, Math.max(0, backstopMs - (Date.now() - lastPullAt))) : twoWay ? idleLeft : timings.idleTimeoutMs;
+          woken = await condition(() => status.knownSeq > plannedUpTo || wake || creatioChanged, waitMs);
+        }
         if (!woken && !polling) {
           if (await drainedAndQuiet(plannedUpTo)) return { ...status };
           break;

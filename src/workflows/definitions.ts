@@ -1,8 +1,13 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { SyncReason, SyncState } from '../domain/sync-state';
 
-/** New events are stored up to this contiguous sequence number. */
-export const eventsAvailableSignal = defineSignal<[{ upTo: number }]>('eventsAvailable');
+export interface EventsAvailable {
+  /** New events are stored up to this contiguous sequence number. */
+  upTo: number;
+  /** Everything new since the previous signal is a message (no handoff, no resolve). */
+  messagesOnly?: boolean;
+}
+export const eventsAvailableSignal = defineSignal<[EventsAvailable]>('eventsAvailable');
 /** The org's connection settings changed: retry now instead of waiting out a backoff. */
 export const connectionChangedSignal = defineSignal('connectionChanged');
 /** A Creatio webhook said something changed on the case: read it now. */

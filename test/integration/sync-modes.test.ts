@@ -1,4 +1,6 @@
+import { temporal } from '@temporalio/proto';
 import { CaseStatus } from '../../src/creatio/stock';
+import { conversationWorkflowId } from '../../src/workflows/ids';
 import { handoff, message, resolve } from '../support/events';
 import { startTestStack, waitFor, type Json, type TestStack } from '../support/stack';
 
@@ -91,6 +93,32 @@ describe('handoff-only mode', () => {
     expect(titles).toHaveLength(5); // link + 4 messages; the handoff that created the case adds no note
     expect(titles[1]).toContain('I need help with billing');
     expect(titles[4]).toContain('Hello, I am Bob.');
+  });
+
+  it('waits for the handoff without a step per message, yet misses no handoff that arrives with a message', async () => {
+    const conv = 'conv-h-lean';
+    for (let i = 1; i <= 30; i++) {
+      expect((await stack.postEvents(org, conv, message(`m${i}`, i % 2 ? 'customer' : 'ai', `Message number ${i}`))).status).toBe(202);
+    }
+    // The handoff arrives in the same request as a message, and a message with an explicit seq after it.
+    await stack.postEvents(org, conv, [message('m31', 'customer', 'A human please'), handoff('h1')]);
+    await stack.postEvents(org, conv, { events: [{ ...message('m33', 'agent', 'Hi, Ann here.'), seq: 33 }] });
+    const state = await waitFor(async () => {
+      const c = await conversation(org, conv);
+      return c.syncedUpTo === 33 ? c : undefined;
+    }, { what: 'handoff-only conversation synced' });
+    const titles = activitiesOf(String(state.caseId)).map((a) => String(a.Title));
+    expect(titles).toHaveLength(1 + 31 + 1); // link + 31 messages + Ann; the handoff that created the case adds no note
+    expect(titles[1]).toContain('Message number 1');
+    expect(titles[32]).toContain('Hi, Ann here.');
+
+    const history = await stack.temporal.workflow.getHandle(conversationWorkflowId(org, conv)).fetchHistory();
+    const T = temporal.api.enums.v1.EventType;
+    const count = (type: temporal.api.enums.v1.EventType) => (history.events ?? []).filter((e) => e.eventType === type).length;
+    // Before the handoff a message costs its signal and one workflow task; no plan (marker), no timer.
+    expect(count(T.EVENT_TYPE_MARKER_RECORDED)).toBeLessThan(8);
+    expect(count(T.EVENT_TYPE_TIMER_STARTED)).toBeLessThan(4);
+    expect(count(T.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)).toBeLessThanOrEqual(3);
   });
 
   it('creates no case when the conversation closes without a handoff', async () => {
