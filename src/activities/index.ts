@@ -18,7 +18,10 @@ export function createActivities(deps: ActivityDeps): SyncActivities {
     recordSyncState: (input) => recordSyncState(deps.pool, input),
     // Activities that talk to other systems heartbeat, so a crashed worker's attempt is retried within seconds.
     fetchToken: heartbeating(({ orgId }) => withCreatio(deps, orgId, ({ client }) => client.getToken())),
-    writeToCase: heartbeating((input) => writeToCase(deps, input)),
+    writeToCase: heartbeating(async (input) => {
+      const written = await writeToCase(deps, input);
+      return input.planLimit ? { ...written, next: await planSync(deps.pool, { ...input, limit: input.planLimit }) } : written;
+    }),
     resolveCase: heartbeating((input) => resolveCase(deps, input)),
     pullFromCreatio: heartbeating((input) => pullFromCreatio(deps, input)),
     deliverOutbox: heartbeating((input) => deliverOutbox(deps, input)),

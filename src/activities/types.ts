@@ -29,6 +29,8 @@ export interface WriteToCaseInput extends ConversationRef {
   fromSeq: number;
   toSeq: number;
   createCase?: { trigger: 'customer_message' | 'handoff'; triggerSeq: number };
+  /** Also return the next plan's snapshot (this page size), saving the workflow a step. */
+  planLimit?: number;
 }
 
 export interface WriteToCaseResult {
@@ -40,6 +42,8 @@ export interface WriteToCaseResult {
   /** The case was deleted in Creatio: the next plan creates a replacement with the whole transcript. */
   caseReplaced: boolean;
   recordsWritten: number;
+  /** What planSync would return right after the write (when planLimit was given). */
+  next?: SyncSnapshot;
 }
 
 export type ResolveOutcome = 'resolved' | 'already_resolved' | 'already_final' | 'no_status_configured';

@@ -14,7 +14,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import type { SyncActivities } from '../activities/types';
+import type { SyncActivities, SyncSnapshot } from '../activities/types';
 import { planNextStep } from '../domain/sync-plan';
 import type { SyncReason, SyncState } from '../domain/sync-state';
 import {
@@ -234,6 +234,8 @@ export async function conversationSync(input: ConversationSyncInput): Promise<Sy
    * where it was (a message, a webhook) add no timer events to the history.
    */
   let timer: { at: number; fired: boolean; scope: CancellationScope } | null = null;
+  /** The next plan's snapshot when the last write returned one. */
+  let nextSnap: SyncSnapshot | undefined;
   async function waitUntil(at: number, woken: () => boolean): Promise<boolean> {
     if (at <= Date.now()) return woken();
     if (timer?.at !== at) {
@@ -258,8 +260,10 @@ export async function conversationSync(input: ConversationSyncInput): Promise<Sy
       await continueAsNew<typeof conversationSync>({ ...input, carried: { knownSeq: status.knownSeq, tokenChecked } });
     }
 
-    notOnlyMessages = false;
-    const snap = await store.planSync({ orgId, conversationId, limit: PLAN_PAGE });
+    // A snapshot taken by the write itself may predate signals already handled: their hint is kept.
+    if (!nextSnap) notOnlyMessages = false;
+    const snap = nextSnap ?? (await store.planSync({ orgId, conversationId, limit: PLAN_PAGE }));
+    nextSnap = undefined;
     status.knownSeq = Math.max(status.knownSeq, snap.contiguousSeq);
     status.syncedSeq = snap.syncedSeq;
     noteCase(snap.caseId, snap.caseNumber);
@@ -284,9 +288,17 @@ export async function conversationSync(input: ConversationSyncInput): Promise<Sy
 
       case 'write': {
         const written = await creatioStep(() =>
-          creatio.writeToCase({ orgId, conversationId, fromSeq: action.fromSeq, toSeq: action.toSeq, createCase: action.createCase }),
+          creatio.writeToCase({
+            orgId,
+            conversationId,
+            fromSeq: action.fromSeq,
+            toSeq: action.toSeq,
+            createCase: action.createCase,
+            ...(lean ? { planLimit: PLAN_PAGE } : {}),
+          }),
         );
         if (written) {
+          nextSnap = written.next;
           ended = false;
           lastActivityAt = Date.now();
           backstopMs = timings.backstopMinMs;
@@ -305,6 +317,8 @@ export async function conversationSync(input: ConversationSyncInput): Promise<Sy
           ended = true;
           status.syncedSeq = action.seq;
           await setState('resolved', null, undefined, true);
+          // Lean: nothing known beyond the resolve, so no plan is needed to see there is nothing to do.
+          if (lean && status.knownSeq <= action.seq && !creatioChanged && (await drainedAndQuiet(action.seq))) return { ...status };
         }
         break;
       }
