@@ -19,12 +19,21 @@ export async function ingestEvents(
   conversationId: string,
   events: IncomingEvent[],
   customer: Customer | undefined,
+  connection: { handoffOnly: boolean },
 ): Promise<IngestResult> {
   const stored = await appendEvents(pool, orgId, conversationId, events, customer);
   const workflowId = conversationWorkflowId(orgId, conversationId);
   // Nothing new to sync (duplicates, or only events beyond a gap): no signal,
   // so a replayed event never wakes or restarts a finished conversation.
   if (stored.contiguousSeq <= stored.signalledSeq) return { ...stored, workflowId, signalled: true };
+  // Handoff-only and no case yet: plain messages change nothing until the
+  // handoff (or the close), which signals with the whole range. Not waking the
+  // workflow for each keeps histories short and most AI-only conversations
+  // workflow-free. A switch to every-conversation mode wakes them (wakeConversations).
+  if (connection.handoffOnly && !stored.hasCase && stored.messagesOnly) {
+    await markSignalled(pool, orgId, conversationId, stored.contiguousSeq);
+    return { ...stored, workflowId, signalled: true };
+  }
   try {
     await signalEventsAvailable(signals, orgId, conversationId, stored.contiguousSeq, { messagesOnly: stored.messagesOnly });
     await markSignalled(pool, orgId, conversationId, stored.contiguousSeq);

@@ -197,12 +197,12 @@ export async function listConversationsInStates(
   pool: Pool,
   orgId: string,
   states: string[],
-): Promise<Array<{ conversationId: string; contiguousSeq: number }>> {
-  const { rows } = await pool.query<{ conversation_id: string; contiguous_seq: number }>(
-    'SELECT conversation_id, contiguous_seq FROM conversations WHERE org_id = $1 AND sync_state = ANY($2)',
+): Promise<Array<{ conversationId: string; contiguousSeq: number; syncedSeq: number }>> {
+  const { rows } = await pool.query<{ conversation_id: string; contiguous_seq: number; synced_seq: number }>(
+    'SELECT conversation_id, contiguous_seq, synced_seq FROM conversations WHERE org_id = $1 AND sync_state = ANY($2)',
     [orgId, states],
   );
-  return rows.map((r) => ({ conversationId: r.conversation_id, contiguousSeq: r.contiguous_seq }));
+  return rows.map((r) => ({ conversationId: r.conversation_id, contiguousSeq: r.contiguous_seq, syncedSeq: r.synced_seq }));
 }
 
 export async function countConversationsByState(pool: Pool, orgId: string): Promise<Record<string, number>> {

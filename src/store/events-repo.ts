@@ -26,6 +26,8 @@ export interface AppendResult {
    * in handoff-only mode (lets a workflow waiting for the handoff skip a re-plan).
    */
   messagesOnly: boolean;
+  /** The conversation has a Creatio case (as of this call). */
+  hasCase: boolean;
 }
 
 /** Two different events claim one sequence number, or one event ID comes back with other content. */
@@ -47,14 +49,14 @@ export async function appendEvents(
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    const conv = await client.query<{ last_seq: number; contiguous_seq: number; signalled_seq: number }>(
+    const conv = await client.query<{ last_seq: number; contiguous_seq: number; signalled_seq: number; case_id: string | null }>(
       `INSERT INTO conversations (org_id, conversation_id, customer)
        VALUES ($1, $2, $3)
        ON CONFLICT (org_id, conversation_id)
        DO UPDATE SET customer = CASE WHEN $3::jsonb IS NULL THEN conversations.customer
                                      ELSE COALESCE(conversations.customer, '{}'::jsonb) || $3::jsonb END,
                      updated_at = now()
-       RETURNING last_seq, contiguous_seq, signalled_seq`,
+       RETURNING last_seq, contiguous_seq, signalled_seq, case_id`,
       [orgId, conversationId, customer && Object.keys(customer).length > 0 ? JSON.stringify(customer) : null],
     );
     let lastSeq = conv.rows[0]!.last_seq;
@@ -96,7 +98,7 @@ export async function appendEvents(
     const signalledSeq = conv.rows[0]!.signalled_seq;
     let messagesOnly = signalledSeq === conv.rows[0]!.contiguous_seq;
     for (let s = signalledSeq + 1; messagesOnly && s <= contiguousSeq; s++) messagesOnly = newMessageSeqs.has(s);
-    return { events: results, contiguousSeq, lastSeq, signalledSeq, messagesOnly };
+    return { events: results, contiguousSeq, lastSeq, signalledSeq, messagesOnly, hasCase: conv.rows[0]!.case_id !== null };
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;

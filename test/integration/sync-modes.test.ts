@@ -121,6 +121,23 @@ describe('handoff-only mode', () => {
     expect(count(T.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)).toBeLessThanOrEqual(3);
   });
 
+  it('runs no workflow for messages before a handoff; switching the org to every-conversation mode syncs them', async () => {
+    const org2 = 'org-handoff-switch';
+    expect((await stack.connect(org2, { handoffOnly: true })).status).toBe(200);
+    const conv = 'conv-switch';
+    await stack.postEvents(org2, conv, [message('m1', 'customer', 'Can I change my plan?')]);
+    await stack.postEvents(org2, conv, [message('m2', 'ai', 'Yes, from the billing page.')]);
+    expect((await conversation(org2, conv)).storedUpTo).toBe(2);
+    await expect(stack.temporal.workflow.getHandle(conversationWorkflowId(org2, conv)).describe()).rejects.toThrow(/not found/i);
+
+    expect((await stack.connect(org2, { handoffOnly: false })).status).toBe(200);
+    const state = await waitFor(async () => {
+      const c = await conversation(org2, conv);
+      return c.syncedUpTo === 2 ? c : undefined;
+    }, { what: 'synced after the mode switch' });
+    expect(activitiesOf(String(state.caseId))).toHaveLength(3);
+  });
+
   it('creates no case when the conversation closes without a handoff', async () => {
     const conv = 'conv-h2';
     await stack.postEvents(org, conv, [message('m1', 'customer', 'What are your hours?'), message('m2', 'ai', '9 to 5.'), resolve('r1')]);

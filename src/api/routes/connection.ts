@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ConnectionHealthListener } from '../../activities/deps';
-import { signalConnectionChanged } from '../../client/conversation-signals';
+import { signalConnectionChanged, signalEventsAvailable } from '../../client/conversation-signals';
 import { normaliseActor } from '../../connections/audit-diff';
 import type { ChecklistRun } from '../../connections/checklist';
 import { describeConnection } from '../../connections/describe';
@@ -195,16 +195,24 @@ function actorOf(req: FastifyRequest): string | null {
   return normaliseActor(req.headers['x-actor']);
 }
 
-/** Running workflows of the org re-read the settings now instead of after their backoff. */
+/**
+ * Running workflows of the org re-read the settings now instead of after their
+ * backoff. Open conversations with unwritten events and no workflow (handoff-only
+ * ones waiting for a handoff are not woken per message) get one started, in case
+ * the new settings make them due.
+ */
 async function wakeConversations(deps: ApiDeps, orgId: string): Promise<void> {
   const open = await listConversationsInStates(deps.pool, orgId, OPEN_STATES);
   await Promise.all(
-    open.map((c) =>
-      signalConnectionChanged(deps.signals, orgId, c.conversationId).catch((err: unknown) => {
+    open.map(async (c) => {
+      try {
+        const woken = await signalConnectionChanged(deps.signals, orgId, c.conversationId);
+        if (!woken && c.contiguousSeq > c.syncedSeq) await signalEventsAvailable(deps.signals, orgId, c.conversationId, c.contiguousSeq);
+      } catch (err) {
         // Temporal down: the workflow's own periodic re-check picks the change up.
         deps.logger.warn({ orgId, conversationId: c.conversationId, err: String(err) }, 'could not wake conversation workflow');
-      }),
-    ),
+      }
+    }),
   );
 }
 

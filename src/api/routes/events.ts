@@ -36,7 +36,7 @@ export function registerEventRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const incoming = body.data.map((e) => ({ event: toConversationEvent(e, receivedAt), seq: e.seq }));
     let result;
     try {
-      result = await ingestEvents(deps.pool, deps.signals, orgId, conversationId, incoming, customer);
+      result = await ingestEvents(deps.pool, deps.signals, orgId, conversationId, incoming, customer, connection);
     } catch (err) {
       if (err instanceof EventConflictError) return reply.code(409).send({ error: 'conflict', message: `${err.message}; nothing was stored` });
       throw err;
