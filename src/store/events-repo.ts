@@ -1,5 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import type { ConversationEvent, Customer, EventHeader, StoredEvent } from '../domain/events';
+import { sameEventContent } from '../domain/event-identity';
 
 export interface IncomingEvent {
   event: ConversationEvent;
@@ -62,34 +63,38 @@ export async function appendEvents(
     let lastSeq = conv.rows[0]!.last_seq;
     const results: AppendedEvent[] = [];
     const newMessageSeqs = new Set<number>();
+    const seen = new Set<number>();
     for (const { event, seq } of incoming) {
-      const existing = await client.query<{ seq: number; type: string; payload: unknown }>(
-        'SELECT seq, type, payload FROM events WHERE org_id = $1 AND conversation_id = $2 AND event_id = $3',
-        [orgId, conversationId, event.eventId],
-      );
-      if (existing.rows[0]) {
-        const row = existing.rows[0];
-        if (row.type !== event.type || (seq !== undefined && seq !== row.seq)) {
-          throw new EventConflictError(`event ${event.eventId} was already received with different content (seq ${row.seq})`);
-        }
-        results.push({ eventId: event.eventId, seq: row.seq, duplicate: true });
-        continue;
-      }
       const assigned = seq ?? lastSeq + 1;
       const { eventId, type, ...payload } = event;
+      // The usual case (a new event) costs one statement; a clash on either key is looked at after.
       const inserted = await client.query(
         `INSERT INTO events (org_id, conversation_id, seq, event_id, type, payload)
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (org_id, conversation_id, seq) DO NOTHING`,
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
         [orgId, conversationId, assigned, eventId, type, JSON.stringify(payload)],
       );
       if (inserted.rowCount === 0) {
-        throw new EventConflictError(`seq ${assigned} is already taken by another event in this conversation`);
+        const existing = await client.query<{ seq: number; type: string; payload: Record<string, unknown> }>(
+          'SELECT seq, type, payload FROM events WHERE org_id = $1 AND conversation_id = $2 AND event_id = $3',
+          [orgId, conversationId, eventId],
+        );
+        const row = existing.rows[0];
+        if (!row) throw new EventConflictError(`seq ${assigned} is already taken by another event in this conversation`);
+        if (row.type !== type || (seq !== undefined && seq !== row.seq) || !sameEventContent(row.payload, payload)) {
+          throw new EventConflictError(`event ${eventId} was already received with different content (seq ${row.seq})`);
+        }
+        results.push({ eventId, seq: row.seq, duplicate: true });
+        continue;
       }
       lastSeq = Math.max(lastSeq, assigned);
+      seen.add(assigned);
       if (type === 'message') newMessageSeqs.add(assigned);
       results.push({ eventId, seq: assigned, duplicate: false });
     }
-    const contiguousSeq = await advanceContiguous(client, orgId, conversationId, conv.rows[0]!.contiguous_seq);
+    // Walk over what this call stored first; the table is read only when earlier gaps may have filled.
+    let contiguousSeq = conv.rows[0]!.contiguous_seq;
+    while (seen.has(contiguousSeq + 1)) contiguousSeq++;
+    if (contiguousSeq < lastSeq) contiguousSeq = await advanceContiguous(client, orgId, conversationId, contiguousSeq);
     await client.query(
       'UPDATE conversations SET last_seq = $3, contiguous_seq = $4 WHERE org_id = $1 AND conversation_id = $2',
       [orgId, conversationId, lastSeq, contiguousSeq],

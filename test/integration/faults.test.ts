@@ -57,6 +57,19 @@ describe('duplicates and ordering', () => {
     expect(res.status).toBe(409);
   });
 
+  it('an event ID re-sent with other text is a conflict; the same content is a duplicate, in one request or two', async () => {
+    const conv = 'dup-3';
+    await stack.postEvents(org, conv, message('y1', 'customer', 'first words'));
+    const changed = await stack.postEvents(org, conv, [message('y2', 'ai', 'new'), message('y1', 'customer', 'other words')]);
+    expect(changed.status).toBe(409);
+    expect(String(changed.body.message)).toContain('different content');
+    const same = await stack.postEvents(org, conv, [message('y2', 'ai', 'new'), message('y2', 'ai', 'new'), message('y1', 'customer', 'first words')]);
+    expect(same.status).toBe(202);
+    expect((same.body.events as Json[]).map((e) => [e.seq, e.duplicate])).toEqual([[2, false], [2, true], [1, true]]);
+    // The refused request stored nothing: y2 got seq 2 only with the second request.
+    expect((await stack.api('GET', `/v1/orgs/${org}/conversations/${conv}`)).body.storedUpTo).toBe(2);
+  });
+
   it('holds events that arrive before a missing sequence number and writes them in sequence order', async () => {
     const conv = 'order-1';
     await stack.postEvents(org, conv, { ...message('o1', 'customer', 'one'), seq: 1 });
