@@ -234,7 +234,7 @@ export async function buildWorkflowBundle(file: string): Promise<string> {
 /**
  * Activities (scheduled or running) of all open workflows, read from the
  * Temporal server. A worker killed while one runs leaves it to its
- * start-to-close timeout, so a quiet kill waits for zero.
+ * heartbeat timeout, so a quiet kill waits for zero.
  */
 export async function activitiesInFlight(address: string, namespace: string): Promise<number> {
   const connection = await Connection.connect({ address, connectTimeout: 5_000 });

@@ -228,7 +228,7 @@ export async function runChaos(o: ChaosRunOptions, stops: StopList): Promise<Cha
 /**
  * Until everything sent so far is synced, no webhook is on its way, and no
  * activity is scheduled or running, twice in a row: the moment to kill the
- * worker or Temporal without leaving an activity to its 3-minute timeout.
+ * worker or Temporal without leaving an activity to its timeout.
  */
 async function waitQuiet(driver: Driver, temporalAddress: string, sims: CreatioSimulator[], timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;

@@ -19,8 +19,9 @@ import { globalServices } from '../support/global-state';
  *
  * The worker and Temporal are killed once what was sent so far is synced,
  * and the backstop read is off: a Creatio activity lost with a killed worker
- * is only retried after its 3-minute start-to-close timeout (the full run
- * kills at random moments and waits for that). The simulated business
+ * is retried only after its 20-second heartbeat timeout (3 minutes for one
+ * lost in transit), which quiet kills keep out of this short test (the full
+ * run kills at random moments and waits for that). The simulated business
  * processes retry their webhook here, so a closure that lands while the API
  * restarts is still noticed without the backstop.
  */
