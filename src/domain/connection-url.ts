@@ -11,6 +11,16 @@ export function isLoopbackHost(hostname: string): boolean {
   return LOOPBACK.has(hostname.toLowerCase()) || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }
 
+/**
+ * Link-local addresses (169.254.0.0/16, fe80::/10) hold cloud metadata
+ * services, never a Creatio instance: refusing them keeps a connection form
+ * from being used to probe them. Private ranges stay allowed (on-site Creatio).
+ */
+export function isLinkLocalHost(hostname: string): boolean {
+  const h = hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  return /^169\.254\.\d+\.\d+$/.test(h) || /^fe[89ab][0-9a-f]:/.test(h) || h === 'metadata.google.internal';
+}
+
 function parse(value: string, what: string): URL | string {
   let url: URL;
   try {
@@ -21,6 +31,7 @@ function parse(value: string, what: string): URL | string {
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
     return `${what} must use https:// (plain http is accepted only for loopback test instances)`;
   }
+  if (isLinkLocalHost(url.hostname)) return `${what} points to a link-local address (${url.hostname}), where no Creatio instance runs`;
   if (url.username || url.password) return `${what} must not contain a user name or password`;
   if (url.search || url.hash) return `${what} must not have a query string or fragment`;
   return url;

@@ -1,5 +1,6 @@
 import {
   isCreatioCloudHost,
+  isLinkLocalHost,
   isLoopbackHost,
   normaliseInstanceUrl,
   normaliseTokenUrl,
@@ -137,5 +138,19 @@ describe('isCreatioCloudHost', () => {
     ['empty', ''],
   ])('%s (%s) is not', (_name, url) => {
     expect(isCreatioCloudHost(url)).toBe(false);
+  });
+});
+
+describe('link-local addresses (cloud metadata services)', () => {
+  it.each(['https://169.254.169.254', 'https://[fe80::1]', 'http://169.254.169.254', 'https://metadata.google.internal'])('refuses %s as instance URL', (url) => {
+    expect(rejected(normaliseInstanceUrl(url))).toMatch(/link-local|https/);
+  });
+
+  it('refuses one as token URL and names it', () => {
+    expect(rejected(normaliseTokenUrl('https://169.254.169.254/latest/meta-data'))).toMatch(/^Token URL points to a link-local address \(169\.254\.169\.254\)/);
+  });
+
+  it.each(['fe80.example.com', '169.254.example.com', '10.169.254.1'])('does not mistake %s for one', (host) => {
+    expect(isLinkLocalHost(host)).toBe(false);
   });
 });
