@@ -66,11 +66,31 @@ export function redactPaths(): string[] {
   return paths;
 }
 
+/** A request path fit for logs: webhook tokens (they authenticate Creatio) and query strings removed. */
+export function loggableUrl(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  return url.split('?')[0]!.replace(/^(\/webhooks\/creatio\/)[^/]+/, '$1[redacted]');
+}
+
+interface RequestLike {
+  id?: unknown;
+  method?: string;
+  url?: string;
+  ip?: string;
+}
+
+/** What an operator needs from a request or a reply, and nothing that could hold a secret. */
+const serializers = {
+  req: (req: RequestLike) => ({ id: req.id, method: req.method, url: loggableUrl(req.url), ip: req.ip }),
+  res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
+};
+
 export function createLogger(opts: { level: string; name?: string; destination?: pino.DestinationStream }): Logger {
   return pino(
     {
       level: opts.level,
       name: opts.name,
+      serializers,
       redact: { paths: redactPaths(), censor: '[redacted]' },
       formatters: { log: (obj) => deepRedact(obj) as Record<string, unknown> },
     },

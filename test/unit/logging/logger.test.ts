@@ -48,17 +48,18 @@ describe('createLogger: redaction by key', () => {
     expect(raw()).not.toContain(secret);
   });
 
-  it('redacts request headers (authorization and the control/webhook secrets)', () => {
+  it('redacts request headers (authorization and the control/webhook secrets) logged under any key', () => {
     const { logger, raw, lines } = capture();
+    // (Under "req" the request serializer leaves headers out altogether.)
     logger.info(
-      { req: { method: 'POST', url: '/v1/x', headers: { authorization: 'Bearer tok-123', 'x-sim-control-token': 'ctl-456', 'x-webhook-secret': 'wh-789', 'content-type': 'application/json' } } },
+      { request: { method: 'POST', url: '/v1/x', headers: { authorization: 'Bearer tok-123', 'x-sim-control-token': 'ctl-456', 'x-webhook-secret': 'wh-789', 'content-type': 'application/json' } } },
       'request',
     );
     const [line] = lines();
-    expect(at(line, 'req', 'headers', 'authorization')).toBe(CENSOR);
-    expect(at(line, 'req', 'headers', 'x-sim-control-token')).toBe(CENSOR);
-    expect(at(line, 'req', 'headers', 'x-webhook-secret')).toBe(CENSOR);
-    expect(at(line, 'req', 'headers', 'content-type')).toBe('application/json');
+    expect(at(line, 'request', 'headers', 'authorization')).toBe(CENSOR);
+    expect(at(line, 'request', 'headers', 'x-sim-control-token')).toBe(CENSOR);
+    expect(at(line, 'request', 'headers', 'x-webhook-secret')).toBe(CENSOR);
+    expect(at(line, 'request', 'headers', 'content-type')).toBe('application/json');
     for (const s of ['tok-123', 'ctl-456', 'wh-789']) expect(raw()).not.toContain(s);
   });
 
@@ -135,5 +136,18 @@ describe('createLogger: redaction by key', () => {
     logger.error({ err: { config: { headers: { authorization: 'Bearer deep-token-2' } } } }, 'deep error');
     expect(raw()).not.toContain('deep-secret-1');
     expect(raw()).not.toContain('deep-token-2');
+  });
+});
+
+describe('createLogger: requests and replies', () => {
+  it('logs method, path and status, without headers, query strings or webhook tokens', () => {
+    const { logger, lines, raw } = capture();
+    const req = { id: 'req-1', method: 'POST', url: '/webhooks/creatio/tok_SECRETVALUE123?x=1', ip: '127.0.0.1', headers: { authorization: 'Bearer abc.def.ghi' } };
+    logger.info({ req, res: { statusCode: 202, getHeaders: () => ({}) } }, 'request completed');
+    expect(lines()[0]).toMatchObject({ req: { id: 'req-1', method: 'POST', url: '/webhooks/creatio/[redacted]', ip: '127.0.0.1' }, res: { statusCode: 202 } });
+    expect(raw()).not.toContain('SECRETVALUE');
+    expect(raw()).not.toContain('abc.def.ghi');
+    logger.info({ req: { method: 'GET', url: '/v1/orgs/acme/conversations/c-1?verbose=1' } }, 'incoming request');
+    expect(at(lines()[1], 'req', 'url')).toBe('/v1/orgs/acme/conversations/c-1');
   });
 });
