@@ -35,6 +35,7 @@ export async function planSync(pool: Pool, input: ConversationRef & { limit: num
       firstHandoffSeq: t?.handoff ?? null,
       firstResolveSeq: t?.resolve ?? null,
     },
+    endedAs: conv?.syncState === 'resolved' || conv?.syncState === 'closed_without_case' ? conv.syncState : null,
   };
 }
 

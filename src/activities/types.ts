@@ -23,6 +23,8 @@ export interface SyncSnapshot {
   /** First page of events after syncedSeq, up to contiguousSeq. */
   pending: EventHeader[];
   triggers: PendingTriggers;
+  /** How the conversation ended, if it has (a run started by a late signal can finish at once). */
+  endedAs?: 'resolved' | 'closed_without_case' | null;
 }
 
 export interface WriteToCaseInput extends ConversationRef {

@@ -26,6 +26,12 @@ export async function ingestEvents(
   // Nothing new to sync (duplicates, or only events beyond a gap): no signal,
   // so a replayed event never wakes or restarts a finished conversation.
   if (stored.contiguousSeq <= stored.signalledSeq) return { ...stored, workflowId, signalled: true };
+  // A re-sent request whose events are already written (its first signal got
+  // through but answered too late): a new signal would only start a needless run.
+  if (stored.contiguousSeq <= stored.syncedSeq) {
+    await markSignalled(pool, orgId, conversationId, stored.contiguousSeq);
+    return { ...stored, workflowId, signalled: true };
+  }
   // Handoff-only and no case yet: plain messages change nothing until the
   // handoff (or the close), which signals with the whole range. Not waking the
   // workflow for each keeps histories short and most AI-only conversations

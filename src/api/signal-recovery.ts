@@ -6,7 +6,9 @@ import { listUnsignalled, markSignalled } from '../store/conversations-repo';
 /**
  * Signals conversations whose stored events were never signalled (Temporal
  * was unreachable when they arrived, or the API died between commit and
- * signal). Runs in every API process; signalling twice is harmless.
+ * signal). Runs in every API process. Conversations already synced that far
+ * are only marked: their workflow evidently had the signal (it timed out on
+ * our side only), and a late signal would start a needless new run.
  */
 export function startSignalRecovery(pool: Pool, signals: SignalTarget, logger: Logger, intervalMs: number): () => Promise<void> {
   let stopped = false;
@@ -16,7 +18,7 @@ export function startSignalRecovery(pool: Pool, signals: SignalTarget, logger: L
     for (const c of pending) {
       if (stopped) return;
       try {
-        await signalEventsAvailable(signals, c.orgId, c.conversationId, c.contiguousSeq);
+        if (c.syncedSeq < c.contiguousSeq) await signalEventsAvailable(signals, c.orgId, c.conversationId, c.contiguousSeq);
         await markSignalled(pool, c.orgId, c.conversationId, c.contiguousSeq);
         logger.info({ orgId: c.orgId, conversationId: c.conversationId, upTo: c.contiguousSeq }, 'signalled stored events');
       } catch {

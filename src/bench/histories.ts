@@ -61,7 +61,9 @@ export async function historyStats(client: Client, workflowIds: readonly string[
           const type = e.eventType ?? 0;
           // Markers are local activities or patch markers: name them apart.
           const marker = e.markerRecordedEventAttributes?.markerName;
-          const name = marker ? `${eventTypeName(type)}(${marker})` : eventTypeName(type);
+          // A task that tried to finish while a signal came in is retried by design: named apart, not a failure.
+          const unhandled = e.workflowTaskFailedEventAttributes?.cause === temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND;
+          const name = marker ? `${eventTypeName(type)}(${marker})` : unhandled ? `${eventTypeName(type)}(UnhandledCommand)` : eventTypeName(type);
           stats.events++;
           stats.byType[name] = (stats.byType[name] ?? 0) + 1;
           if (type === T.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) stats.activities++;
@@ -70,7 +72,7 @@ export async function historyStats(client: Client, workflowIds: readonly string[
             stats.localActivities++;
           }
           if (type === T.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED) stats.signals++;
-          if (FAILURES.has(type)) stats.failures++;
+          if (FAILURES.has(type) && !unhandled) stats.failures++;
         }
         const previous = events[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId;
         if (!previous) break;

@@ -60,7 +60,7 @@ export function phaseErrors(parts: {
   if (drive.timedOut) detail.push(`${drive.timedOut} conversations not complete in time`);
   if (parts.creatioFailed) detail.push(`${parts.creatioFailed} Creatio requests failed`);
   const failures = parts.history
-    ? Object.entries(parts.history.byType).filter(([t]) => /Failed|TimedOut/.test(t))
+    ? Object.entries(parts.history.byType).filter(([t]) => /Failed|TimedOut/.test(t) && !t.endsWith('(UnhandledCommand)'))
     : [];
   if (failures.length) detail.push(`in sampled histories: ${failures.map(([t, n]) => `${t} ${n}`).join(', ')}`);
   if (parts.logErrors) detail.push(`${parts.logErrors} error log lines (latest: ${(parts.logSamples ?? []).slice(-1).join('')})`);

@@ -184,12 +184,15 @@ export async function markSignalled(pool: Pool, orgId: string, conversationId: s
 }
 
 /** Conversations holding stored events that were never signalled (Temporal was down). */
-export async function listUnsignalled(pool: Pool, limit: number): Promise<Array<{ orgId: string; conversationId: string; contiguousSeq: number }>> {
-  const { rows } = await pool.query<{ org_id: string; conversation_id: string; contiguous_seq: number }>(
-    'SELECT org_id, conversation_id, contiguous_seq FROM conversations WHERE signalled_seq < contiguous_seq ORDER BY updated_at LIMIT $1',
+export async function listUnsignalled(
+  pool: Pool,
+  limit: number,
+): Promise<Array<{ orgId: string; conversationId: string; contiguousSeq: number; syncedSeq: number }>> {
+  const { rows } = await pool.query<{ org_id: string; conversation_id: string; contiguous_seq: number; synced_seq: number }>(
+    'SELECT org_id, conversation_id, contiguous_seq, synced_seq FROM conversations WHERE signalled_seq < contiguous_seq ORDER BY updated_at LIMIT $1',
     [limit],
   );
-  return rows.map((r) => ({ orgId: r.org_id, conversationId: r.conversation_id, contiguousSeq: r.contiguous_seq }));
+  return rows.map((r) => ({ orgId: r.org_id, conversationId: r.conversation_id, contiguousSeq: r.contiguous_seq, syncedSeq: r.synced_seq }));
 }
 
 /** Open conversations of an org in the given sync states (to wake them after a settings change). */

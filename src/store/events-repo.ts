@@ -29,6 +29,8 @@ export interface AppendResult {
   messagesOnly: boolean;
   /** The conversation has a Creatio case (as of this call). */
   hasCase: boolean;
+  /** Written to Creatio up to here (as of this call). */
+  syncedSeq: number;
 }
 
 /** Two different events claim one sequence number, or one event ID comes back with other content. */
@@ -50,14 +52,14 @@ export async function appendEvents(
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    const conv = await client.query<{ last_seq: number; contiguous_seq: number; signalled_seq: number; case_id: string | null }>(
+    const conv = await client.query<{ last_seq: number; contiguous_seq: number; signalled_seq: number; case_id: string | null; synced_seq: number }>(
       `INSERT INTO conversations (org_id, conversation_id, customer)
        VALUES ($1, $2, $3)
        ON CONFLICT (org_id, conversation_id)
        DO UPDATE SET customer = CASE WHEN $3::jsonb IS NULL THEN conversations.customer
                                      ELSE COALESCE(conversations.customer, '{}'::jsonb) || $3::jsonb END,
                      updated_at = now()
-       RETURNING last_seq, contiguous_seq, signalled_seq, case_id`,
+       RETURNING last_seq, contiguous_seq, signalled_seq, case_id, synced_seq`,
       [orgId, conversationId, customer && Object.keys(customer).length > 0 ? JSON.stringify(customer) : null],
     );
     let lastSeq = conv.rows[0]!.last_seq;
@@ -103,7 +105,7 @@ export async function appendEvents(
     const signalledSeq = conv.rows[0]!.signalled_seq;
     let messagesOnly = signalledSeq === conv.rows[0]!.contiguous_seq;
     for (let s = signalledSeq + 1; messagesOnly && s <= contiguousSeq; s++) messagesOnly = newMessageSeqs.has(s);
-    return { events: results, contiguousSeq, lastSeq, signalledSeq, messagesOnly, hasCase: conv.rows[0]!.case_id !== null };
+    return { events: results, contiguousSeq, lastSeq, signalledSeq, messagesOnly, hasCase: conv.rows[0]!.case_id !== null, syncedSeq: conv.rows[0]!.synced_seq };
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;

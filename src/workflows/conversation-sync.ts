@@ -266,6 +266,11 @@ export async function conversationSync(input: ConversationSyncInput): Promise<Sy
     nextSnap = undefined;
     status.knownSeq = Math.max(status.knownSeq, snap.contiguousSeq);
     status.syncedSeq = snap.syncedSeq;
+    // Lean: a run started after the conversation ended (a late or repeated signal) finishes once idle.
+    if (lean && snap.endedAs && !ended && snap.pending.length === 0) {
+      ended = true;
+      status.state = snap.endedAs;
+    }
     noteCase(snap.caseId, snap.caseNumber);
 
     const action = planNextStep({

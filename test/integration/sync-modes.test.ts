@@ -1,5 +1,6 @@
 import { temporal } from '@temporalio/proto';
 import { CaseStatus } from '../../src/creatio/stock';
+import { signalEventsAvailable } from '../../src/client/conversation-signals';
 import { conversationWorkflowId } from '../../src/workflows/ids';
 import { handoff, message, resolve } from '../support/events';
 import { startTestStack, waitFor, type Json, type TestStack } from '../support/stack';
@@ -65,6 +66,20 @@ describe('every-conversation mode', () => {
     const handle = stack.temporal.workflow.getHandle(String((await conversation(org, conv)).workflowId));
     const result = await handle.result();
     expect(result.state).toBe('resolved');
+
+    // A late signal (a re-sent request, the recovery loop) starts a new run: it sees the end and finishes at once.
+    const firstRunId = (await handle.describe()).runId;
+    await signalEventsAvailable({ client: stack.temporal, taskQueue: stack.cfg.TEMPORAL_TASK_QUEUE }, org, conv, 3);
+    const late = stack.temporal.workflow.getHandle(conversationWorkflowId(org, conv));
+    const lateResult = await late.result();
+    expect(lateResult.state).toBe('resolved');
+    expect((await late.describe()).runId).not.toBe(firstRunId);
+    // And a re-sent request for events already written sends no signal at all.
+    const before = (await late.describe()).runId;
+    expect((await stack.postEvents(org, conv, [message('m2', 'ai', 'It ships today.'), resolve('r1')])).status).toBe(202);
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await stack.temporal.workflow.getHandle(conversationWorkflowId(org, conv)).describe()).runId).toBe(before);
+    expect(stack.sim.records('Case').filter((c) => c.Id === state.caseId)).toHaveLength(1);
   });
 });
 

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { ActivityType, CaseStatus } from '../../src/creatio/stock';
 import { verifySignature } from '../../src/platform/signature';
 import { startCallbackServer, type CallbackServer } from '../support/callback-server';
@@ -184,6 +186,18 @@ describe('callback signature', () => {
     const tampered = any!.raw.replace(/.$/, (c) => (c === '}' ? ' ' : '}'));
     expect(verifySignature(platform.secret, tampered, header)).toBe(false);
     expect(verifySignature('another-secret-0123456789', any!.raw, header)).toBe(false);
+
+    // The README's snippet itself, as a platform developer would paste it.
+    const readme = readFileSync(path.resolve(__dirname, '../../README.md'), 'utf8');
+    const snippet = /```js\n([\s\S]*?function verify\([\s\S]*?)```/.exec(readme)?.[1];
+    expect(snippet).toBeDefined();
+    const verify = new Function('require', `${snippet}\nreturn verify;`)(require) as (secret: string, raw: string, header: string) => boolean;
+    expect(verify(platform.secret, any!.raw, header)).toBe(true);
+    for (let i = 0; i < any!.raw.length; i += Math.max(1, Math.floor(any!.raw.length / 25))) {
+      const changed = any!.raw.slice(0, i) + String.fromCharCode(any!.raw.charCodeAt(i) ^ 1) + any!.raw.slice(i + 1);
+      expect(verify(platform.secret, changed, header)).toBe(false);
+    }
+    expect(verify('another-secret-0123456789', any!.raw, header)).toBe(false);
   });
 });
 
