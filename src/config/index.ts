@@ -54,9 +54,9 @@ const ConfigSchema = z.object({
   /** A conversation with nothing happening finishes its workflow after this (a new event restarts it). */
   CONVERSATION_IDLE_TIMEOUT_MS: durationMs.default(7 * 24 * 3600_000),
   /** Backstop reads of open cases for lost webhooks: first interval (doubles while nothing changes)... */
-  BACKSTOP_MIN_MS: durationMs.default(60_000),
+  BACKSTOP_MIN_MS: durationMs.default(5 * 60_000),
   /** ...and the longest. 0 turns the backstop off. */
-  BACKSTOP_MAX_MS: z.coerce.number().int().min(0).default(15 * 60_000),
+  BACKSTOP_MAX_MS: z.coerce.number().int().min(0).default(60 * 60_000),
 
   /** A case deleted in Creatio while the conversation goes on: "replace" (new case, whole transcript) or "stop". */
   DELETED_CASE_POLICY: z.enum(['replace', 'stop']).default('replace'),

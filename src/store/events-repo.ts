@@ -66,32 +66,74 @@ export async function appendEvents(
     const results: AppendedEvent[] = [];
     const newMessageSeqs = new Set<number>();
     const seen = new Set<number>();
-    for (const { event, seq } of incoming) {
-      const assigned = seq ?? lastSeq + 1;
-      const { eventId, type, ...payload } = event;
-      // The usual case (a new event) costs one statement; a clash on either key is looked at after.
-      const inserted = await client.query(
-        `INSERT INTO events (org_id, conversation_id, seq, event_id, type, payload)
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
-        [orgId, conversationId, assigned, eventId, type, JSON.stringify(payload)],
+    // Events already stored (or earlier in this request) under the same IDs: one read for the whole request.
+    const known = new Map<string, { seq: number; type: string; payload: Record<string, unknown> }>();
+    if (incoming.length > 1) {
+      const existing = await client.query<{ event_id: string; seq: number; type: string; payload: Record<string, unknown> }>(
+        'SELECT event_id, seq, type, payload FROM events WHERE org_id = $1 AND conversation_id = $2 AND event_id = ANY($3)',
+        [orgId, conversationId, incoming.map((i) => i.event.eventId)],
       );
-      if (inserted.rowCount === 0) {
-        const existing = await client.query<{ seq: number; type: string; payload: Record<string, unknown> }>(
-          'SELECT seq, type, payload FROM events WHERE org_id = $1 AND conversation_id = $2 AND event_id = $3',
-          [orgId, conversationId, eventId],
-        );
-        const row = existing.rows[0];
-        if (!row) throw new EventConflictError(`seq ${assigned} is already taken by another event in this conversation`);
-        if (row.type !== type || (seq !== undefined && seq !== row.seq) || !sameEventContent(row.payload, payload)) {
-          throw new EventConflictError(`event ${eventId} was already received with different content (seq ${row.seq})`);
+      for (const r of existing.rows) known.set(r.event_id, { seq: r.seq, type: r.type, payload: r.payload });
+    }
+    const rows: Array<{ seq: number; eventId: string; type: string; payload: string }> = [];
+    for (const { event, seq } of incoming) {
+      const { eventId, type, ...payload } = event;
+      const stored = known.get(eventId);
+      if (stored) {
+        if (stored.type !== type || (seq !== undefined && seq !== stored.seq) || !sameEventContent(stored.payload, payload)) {
+          throw new EventConflictError(`event ${eventId} was already received with different content (seq ${stored.seq})`);
         }
-        results.push({ eventId, seq: row.seq, duplicate: true });
+        results.push({ eventId, seq: stored.seq, duplicate: true });
         continue;
+      }
+      const assigned = seq ?? lastSeq + 1;
+      if (incoming.length === 1) {
+        // The usual single event costs one statement; a clash on either key is looked at after.
+        const inserted = await client.query(
+          `INSERT INTO events (org_id, conversation_id, seq, event_id, type, payload)
+           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+          [orgId, conversationId, assigned, eventId, type, JSON.stringify(payload)],
+        );
+        if (inserted.rowCount === 0) {
+          const existing = await client.query<{ seq: number; type: string; payload: Record<string, unknown> }>(
+            'SELECT seq, type, payload FROM events WHERE org_id = $1 AND conversation_id = $2 AND event_id = $3',
+            [orgId, conversationId, eventId],
+          );
+          const row = existing.rows[0];
+          if (!row) throw new EventConflictError(`seq ${assigned} is already taken by another event in this conversation`);
+          if (row.type !== type || (seq !== undefined && seq !== row.seq) || !sameEventContent(row.payload, payload)) {
+            throw new EventConflictError(`event ${eventId} was already received with different content (seq ${row.seq})`);
+          }
+          results.push({ eventId, seq: row.seq, duplicate: true });
+          continue;
+        }
+      } else {
+        if (seen.has(assigned)) throw new EventConflictError(`seq ${assigned} is claimed by two events of this request`);
+        rows.push({ seq: assigned, eventId, type, payload: JSON.stringify(payload) });
+        known.set(eventId, { seq: assigned, type, payload: payload as Record<string, unknown> });
       }
       lastSeq = Math.max(lastSeq, assigned);
       seen.add(assigned);
       if (type === 'message') newMessageSeqs.add(assigned);
       results.push({ eventId, seq: assigned, duplicate: false });
+    }
+    if (rows.length > 0) {
+      // One statement for the request; event IDs cannot clash (read above, conversation row locked), so
+      // a row that does not go in lost its seq to an event stored before.
+      const inserted = await client.query(
+        `INSERT INTO events (org_id, conversation_id, seq, event_id, type, payload)
+         SELECT $1, $2, r.seq, r.event_id, r.type, r.payload::jsonb
+           FROM unnest($3::int[], $4::text[], $5::text[], $6::text[]) AS r(seq, event_id, type, payload)
+         ON CONFLICT DO NOTHING`,
+        [orgId, conversationId, rows.map((r) => r.seq), rows.map((r) => r.eventId), rows.map((r) => r.type), rows.map((r) => r.payload)],
+      );
+      if (inserted.rowCount !== rows.length) {
+        const taken = await client.query<{ seq: number }>(
+          'SELECT seq FROM events WHERE org_id = $1 AND conversation_id = $2 AND seq = ANY($3) AND NOT (event_id = ANY($4))',
+          [orgId, conversationId, rows.map((r) => r.seq), rows.map((r) => r.eventId)],
+        );
+        throw new EventConflictError(`seq ${taken.rows[0]?.seq ?? rows[0]!.seq} is already taken by another event in this conversation`);
+      }
     }
     // Walk over what this call stored first; the table is read only when earlier gaps may have filled.
     let contiguousSeq = conv.rows[0]!.contiguous_seq;

@@ -47,8 +47,11 @@ export const DEFAULT_TIMINGS: SyncTimings = {
   idleTimeoutMs: 7 * 24 * 3600_000,
   recheckMs: 15 * 60_000,
   maxRetryWaitMs: 5 * 60_000,
-  backstopMinMs: 60_000,
-  backstopMaxMs: 15 * 60_000,
+  // Webhooks carry changes at once; the backstop only catches lost ones, and
+  // every read of every open case costs a workflow task and a Creatio request
+  // (10,000 open conversations at 1-minute reads saturated a 2-core worker).
+  backstopMinMs: 5 * 60_000,
+  backstopMaxMs: 60 * 60_000,
   maxHistoryEvents: 10_000,
 };
 
