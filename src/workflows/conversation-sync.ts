@@ -91,6 +91,8 @@ export async function conversationSync(input: ConversationSyncInput): Promise<Sy
   let creatioChanged = false;
   /** The conversation ended (resolved here or in Creatio): finish once nothing more is pending. */
   let ended = false;
+  /** The state an ended conversation finishes in. */
+  let endedAs: 'resolved' | 'closed_without_case' = 'resolved';
 
   /** A signal brought something other than plain messages since the last plan (see waitingForHandoff). */
   let notOnlyMessages = false;
@@ -215,7 +217,11 @@ export async function conversationSync(input: ConversationSyncInput): Promise<Sy
     creatioChanged = false;
     lastPullAt = Date.now();
     const pulled = await creatioStep(() => creatio.pullFromCreatio({ orgId, conversationId, purpose }));
-    if (!pulled) return;
+    if (!pulled) {
+      // Lean: what the webhook announced is still unread; read again after the wait (even once ended).
+      if (lean && purpose === 'webhook') creatioChanged = true;
+      return;
+    }
     if (pulled.replies > 0 || pulled.resolvedInCreatio) {
       backstopMs = timings.backstopMinMs;
       lastActivityAt = Date.now();
@@ -225,6 +231,7 @@ export async function conversationSync(input: ConversationSyncInput): Promise<Sy
     }
     if (pulled.resolvedInCreatio && !ended) {
       ended = true;
+      endedAs = 'resolved';
       await setState('resolved', null);
     }
   }
@@ -269,6 +276,7 @@ export async function conversationSync(input: ConversationSyncInput): Promise<Sy
     // Lean: a run started after the conversation ended (a late or repeated signal) finishes once idle.
     if (lean && snap.endedAs && !ended && snap.pending.length === 0) {
       ended = true;
+      endedAs = snap.endedAs;
       status.state = snap.endedAs;
     }
     noteCase(snap.caseId, snap.caseNumber);
@@ -320,6 +328,7 @@ export async function conversationSync(input: ConversationSyncInput): Promise<Sy
         const outcome = await creatioStep(() => creatio.resolveCase({ orgId, conversationId, seq: action.seq }));
         if (outcome) {
           ended = true;
+          endedAs = 'resolved';
           status.syncedSeq = action.seq;
           await setState('resolved', null, undefined, true);
           // Lean: nothing known beyond the resolve, so no plan is needed to see there is nothing to do.
@@ -330,6 +339,7 @@ export async function conversationSync(input: ConversationSyncInput): Promise<Sy
 
       case 'close_without_case':
         ended = true;
+        endedAs = 'closed_without_case';
         status.syncedSeq = action.seq;
         await setState('closed_without_case', null, action.seq);
         break;
@@ -339,11 +349,13 @@ export async function conversationSync(input: ConversationSyncInput): Promise<Sy
         // Ended conversations finish as soon as nothing more is known; events
         // that arrive later start a new run, which continues from the database.
         if (ended && status.knownSeq <= plannedUpTo && !creatioChanged) {
+          // Lean: a wait on Creatio after the end (a failed read) is over; finish in the ended state.
+          if (lean && status.state !== endedAs) await setState(endedAs, null);
           if (await drainedAndQuiet(plannedUpTo)) return { ...status };
           break;
         }
         if (status.state === 'waiting_for_creatio' || status.state === 'needs_attention') {
-          await setState(snap.caseId ? 'syncing' : 'pending', null);
+          await setState(lean && ended ? endedAs : snap.caseId ? 'syncing' : 'pending', null);
         }
         // Histories from before two-way sync (no reads of Creatio) replay on the old path.
         const twoWay = patched('two-way-sync');

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { signalCreatioChanged } from '../../src/client/conversation-signals';
 import { ActivityType, CaseStatus } from '../../src/creatio/stock';
 import { verifySignature } from '../../src/platform/signature';
 import { startCallbackServer, type CallbackServer } from '../support/callback-server';
-import { message } from '../support/events';
+import { message, resolve } from '../support/events';
 import { startTestStack, waitFor, type Json, type TestStack } from '../support/stack';
 
 let stack: TestStack;
@@ -122,6 +123,28 @@ describe('case resolved in Creatio', () => {
     await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ event_type: 'case_status_changed', caseId }) });
     await new Promise((r) => setTimeout(r, 1500));
     expect(platform.received.filter((r) => r.type === 'conversation_resolved' && r.body.conversationId === conv)).toHaveLength(1);
+  });
+
+  it('a late webhook signal after the end, met by a Creatio outage: read again and relayed; the end state stays', async () => {
+    const conv = 'ended-then-reply';
+    await openCase(org, conv);
+    await stack.postEvents(org, conv, resolve('r-end'));
+    const done = await waitFor(async () => {
+      const x = await conversation(org, conv);
+      return x.state === 'resolved' ? x : undefined;
+    }, { what: 'resolved' });
+    await stack.temporal.workflow.getHandle(String(done.workflowId)).result();
+    agentReply(String(done.caseId), 'One more thing: your voucher is attached.');
+    // The next reads fail, more than one activity's own retries absorb (the webhook's new run meets an outage).
+    stack.sim.injectFaults({ label: 'ended-outage', kind: 'read:Activity', times: 5, respond: { status: 503, body: '<html>Maintenance</html>' } });
+    // A webhook that got in just before the conversation was marked ended (afterwards they are only recorded).
+    await signalCreatioChanged({ client: stack.temporal, taskQueue: stack.cfg.TEMPORAL_TASK_QUEUE }, org, conv);
+    const relayed = await waitFor(() => (repliesFor(conv).length ? repliesFor(conv) : undefined), { what: 'reply relayed after the outage', timeoutMs: 60_000 });
+    expect(relayed.map((r) => r.body.data.text)).toEqual(['One more thing: your voucher is attached.']);
+    expect(stack.sim.faultCounts()['ended-outage']).toBeGreaterThanOrEqual(1);
+    const after = await stack.temporal.workflow.getHandle(String(done.workflowId)).result();
+    expect(after.state).toBe('resolved');
+    expect((await conversation(org, conv)).state).toBe('resolved');
   });
 
   it('does not echo our own resolution back to the platform', async () => {
