@@ -26,22 +26,21 @@ export async function ingestEvents(
   // Nothing new to sync (duplicates, or only events beyond a gap): no signal,
   // so a replayed event never wakes or restarts a finished conversation.
   if (stored.contiguousSeq <= stored.signalledSeq) return { ...stored, workflowId, signalled: true };
-  // A re-sent request whose events are already written (its first signal got
-  // through but answered too late): a new signal would only start a needless run.
-  if (stored.contiguousSeq <= stored.syncedSeq) {
-    await markSignalled(pool, orgId, conversationId, stored.contiguousSeq);
-    return { ...stored, workflowId, signalled: true };
-  }
-  // Handoff-only and no case yet: plain messages change nothing until the
-  // handoff (or the close), which signals with the whole range. Not waking the
-  // workflow for each keeps histories short and most AI-only conversations
-  // workflow-free. A switch to every-conversation mode wakes them (wakeConversations).
-  if (connection.handoffOnly && !stored.hasCase && stored.messagesOnly) {
+  // Nothing for the workflow to do, so it is not woken, only recorded as told:
+  // - a re-sent request whose events are already written (its first signal got
+  //   through but answered too late): a signal would only start a needless run;
+  // - handoff-only with no case yet and only plain messages: they change nothing
+  //   until the handoff (or the close), which signals the whole range. Most
+  //   AI-only conversations stay workflow-free; a switch to every-conversation
+  //   mode starts them (wakeConversations).
+  const alreadyWritten = stored.contiguousSeq <= stored.syncedSeq;
+  const waitingForHandoff = connection.handoffOnly && !stored.hasCase && stored.messagesOnly;
+  if (alreadyWritten || waitingForHandoff) {
     await markSignalled(pool, orgId, conversationId, stored.contiguousSeq);
     return { ...stored, workflowId, signalled: true };
   }
   try {
-    await signalEventsAvailable(signals, orgId, conversationId, stored.contiguousSeq, { messagesOnly: stored.messagesOnly });
+    await signalEventsAvailable(signals, orgId, conversationId, stored.contiguousSeq);
     await markSignalled(pool, orgId, conversationId, stored.contiguousSeq);
     return { ...stored, workflowId, signalled: true };
   } catch (signalError) {

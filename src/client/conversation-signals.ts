@@ -22,7 +22,6 @@ export async function signalEventsAvailable(
   orgId: string,
   conversationId: string,
   upTo: number,
-  hints: { messagesOnly?: boolean } = {},
 ): Promise<string> {
   const workflowId = conversationWorkflowId(orgId, conversationId);
   await target.client.connection.withDeadline(Date.now() + (target.deadlineMs ?? 5_000), () =>
@@ -31,8 +30,7 @@ export async function signalEventsAvailable(
       taskQueue: target.taskQueue,
       args: [{ orgId, conversationId, timings: target.timings }],
       signal: eventsAvailableSignal,
-      // The hint is only sent when true: older workers see the payload they know.
-      signalArgs: [hints.messagesOnly ? { upTo, messagesOnly: true } : { upTo }],
+      signalArgs: [{ upTo }],
       typedSearchAttributes: [{ key: OrgIdAttr, value: orgId }],
       staticSummary: `Creatio sync of conversation ${conversationId} (org ${orgId})`,
     }),

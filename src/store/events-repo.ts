@@ -24,7 +24,7 @@ export interface AppendResult {
   /**
    * Every event between the last signalled seq and contiguousSeq is a message
    * stored by this call: nothing that can create, hand off or resolve a case
-   * in handoff-only mode (lets a workflow waiting for the handoff skip a re-plan).
+   * in handoff-only mode (the API need not wake a workflow for them).
    */
   messagesOnly: boolean;
   /** The conversation has a Creatio case (as of this call). */
@@ -68,13 +68,11 @@ export async function appendEvents(
     const seen = new Set<number>();
     // Events already stored (or earlier in this request) under the same IDs: one read for the whole request.
     const known = new Map<string, { seq: number; type: string; payload: Record<string, unknown> }>();
-    if (incoming.length > 1) {
-      const existing = await client.query<{ event_id: string; seq: number; type: string; payload: Record<string, unknown> }>(
-        'SELECT event_id, seq, type, payload FROM events WHERE org_id = $1 AND conversation_id = $2 AND event_id = ANY($3)',
-        [orgId, conversationId, incoming.map((i) => i.event.eventId)],
-      );
-      for (const r of existing.rows) known.set(r.event_id, { seq: r.seq, type: r.type, payload: r.payload });
-    }
+    const existing = await client.query<{ event_id: string; seq: number; type: string; payload: Record<string, unknown> }>(
+      'SELECT event_id, seq, type, payload FROM events WHERE org_id = $1 AND conversation_id = $2 AND event_id = ANY($3)',
+      [orgId, conversationId, incoming.map((i) => i.event.eventId)],
+    );
+    for (const r of existing.rows) known.set(r.event_id, { seq: r.seq, type: r.type, payload: r.payload });
     const rows: Array<{ seq: number; eventId: string; type: string; payload: string }> = [];
     for (const { event, seq } of incoming) {
       const { eventId, type, ...payload } = event;
@@ -87,31 +85,9 @@ export async function appendEvents(
         continue;
       }
       const assigned = seq ?? lastSeq + 1;
-      if (incoming.length === 1) {
-        // The usual single event costs one statement; a clash on either key is looked at after.
-        const inserted = await client.query(
-          `INSERT INTO events (org_id, conversation_id, seq, event_id, type, payload)
-           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
-          [orgId, conversationId, assigned, eventId, type, JSON.stringify(payload)],
-        );
-        if (inserted.rowCount === 0) {
-          const existing = await client.query<{ seq: number; type: string; payload: Record<string, unknown> }>(
-            'SELECT seq, type, payload FROM events WHERE org_id = $1 AND conversation_id = $2 AND event_id = $3',
-            [orgId, conversationId, eventId],
-          );
-          const row = existing.rows[0];
-          if (!row) throw new EventConflictError(`seq ${assigned} is already taken by another event in this conversation`);
-          if (row.type !== type || (seq !== undefined && seq !== row.seq) || !sameEventContent(row.payload, payload)) {
-            throw new EventConflictError(`event ${eventId} was already received with different content (seq ${row.seq})`);
-          }
-          results.push({ eventId, seq: row.seq, duplicate: true });
-          continue;
-        }
-      } else {
-        if (seen.has(assigned)) throw new EventConflictError(`seq ${assigned} is claimed by two events of this request`);
-        rows.push({ seq: assigned, eventId, type, payload: JSON.stringify(payload) });
-        known.set(eventId, { seq: assigned, type, payload: payload as Record<string, unknown> });
-      }
+      if (seen.has(assigned)) throw new EventConflictError(`seq ${assigned} is claimed by two events of this request`);
+      rows.push({ seq: assigned, eventId, type, payload: JSON.stringify(payload) });
+      known.set(eventId, { seq: assigned, type, payload: payload as Record<string, unknown> });
       lastSeq = Math.max(lastSeq, assigned);
       seen.add(assigned);
       if (type === 'message') newMessageSeqs.add(assigned);

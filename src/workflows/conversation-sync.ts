@@ -69,8 +69,8 @@ export async function conversationSync(input: ConversationSyncInput): Promise<Sy
   /**
    * Runs started before this change replay on the old path. The lean path
    * leaves out what cost history without doing anything: an up-front token
-   * check, re-recording states the activities already stored, a re-plan for
-   * every message while waiting for a handoff, and a new timer per wake-up.
+   * check, re-recording states the activities already stored, a plan after
+   * each write, and a new timer per wake-up.
    */
   const lean = patched('lean-sync');
 
@@ -89,15 +89,13 @@ export async function conversationSync(input: ConversationSyncInput): Promise<Sy
   let tokenChecked = input.carried?.tokenChecked ?? lean;
   let wake = false;
   let creatioChanged = false;
-  /** The conversation ended (resolved here or in Creatio): finish once nothing more is pending. */
-  let ended = false;
-  /** The state an ended conversation finishes in. */
-  let endedAs: 'resolved' | 'closed_without_case' = 'resolved';
+  /**
+   * How the conversation ended (resolved here or in Creatio, or closed without
+   * a case), null while it goes on: once ended it finishes when nothing more is pending.
+   */
+  let endedAs: 'resolved' | 'closed_without_case' | null = null;
 
-  /** A signal brought something other than plain messages since the last plan (see waitingForHandoff). */
-  let notOnlyMessages = false;
-  setHandler(eventsAvailableSignal, ({ upTo, messagesOnly }) => {
-    if (upTo > status.knownSeq && !messagesOnly) notOnlyMessages = true;
+  setHandler(eventsAvailableSignal, ({ upTo }) => {
     status.knownSeq = Math.max(status.knownSeq, upTo);
   });
   setHandler(connectionChangedSignal, () => {
@@ -229,8 +227,7 @@ export async function conversationSync(input: ConversationSyncInput): Promise<Sy
     } else {
       backstopMs = Math.min(backstopMs * 2, timings.backstopMaxMs);
     }
-    if (pulled.resolvedInCreatio && !ended) {
-      ended = true;
+    if (pulled.resolvedInCreatio && !endedAs) {
       endedAs = 'resolved';
       await setState('resolved', null);
     }
@@ -267,15 +264,12 @@ export async function conversationSync(input: ConversationSyncInput): Promise<Sy
       await continueAsNew<typeof conversationSync>({ ...input, carried: { knownSeq: status.knownSeq, tokenChecked } });
     }
 
-    // A snapshot taken by the write itself may predate signals already handled: their hint is kept.
-    if (!nextSnap) notOnlyMessages = false;
     const snap = nextSnap ?? (await store.planSync({ orgId, conversationId, limit: PLAN_PAGE }));
     nextSnap = undefined;
     status.knownSeq = Math.max(status.knownSeq, snap.contiguousSeq);
     status.syncedSeq = snap.syncedSeq;
     // Lean: a run started after the conversation ended (a late or repeated signal) finishes once idle.
-    if (lean && snap.endedAs && !ended && snap.pending.length === 0) {
-      ended = true;
+    if (lean && snap.endedAs && !endedAs && snap.pending.length === 0) {
       endedAs = snap.endedAs;
       status.state = snap.endedAs;
     }
@@ -312,7 +306,7 @@ export async function conversationSync(input: ConversationSyncInput): Promise<Sy
         );
         if (written) {
           nextSnap = written.next;
-          ended = false;
+          endedAs = null;
           lastActivityAt = Date.now();
           backstopMs = timings.backstopMinMs;
           // A case deleted in Creatio was let go: the next plan creates its replacement.
@@ -327,7 +321,6 @@ export async function conversationSync(input: ConversationSyncInput): Promise<Sy
       case 'resolve': {
         const outcome = await creatioStep(() => creatio.resolveCase({ orgId, conversationId, seq: action.seq }));
         if (outcome) {
-          ended = true;
           endedAs = 'resolved';
           status.syncedSeq = action.seq;
           await setState('resolved', null, undefined, true);
@@ -338,28 +331,27 @@ export async function conversationSync(input: ConversationSyncInput): Promise<Sy
       }
 
       case 'close_without_case':
-        ended = true;
         endedAs = 'closed_without_case';
         status.syncedSeq = action.seq;
         await setState('closed_without_case', null, action.seq);
         break;
 
       case 'idle': {
-        let plannedUpTo = snap.contiguousSeq;
+        const plannedUpTo = snap.contiguousSeq;
         // Ended conversations finish as soon as nothing more is known; events
         // that arrive later start a new run, which continues from the database.
-        if (ended && status.knownSeq <= plannedUpTo && !creatioChanged) {
+        if (endedAs && status.knownSeq <= plannedUpTo && !creatioChanged) {
           // Lean: a wait on Creatio after the end (a failed read) is over; finish in the ended state.
           if (lean && status.state !== endedAs) await setState(endedAs, null);
           if (await drainedAndQuiet(plannedUpTo)) return { ...status };
           break;
         }
         if (status.state === 'waiting_for_creatio' || status.state === 'needs_attention') {
-          await setState(lean && ended ? endedAs : snap.caseId ? 'syncing' : 'pending', null);
+          await setState(lean && endedAs ? endedAs : snap.caseId ? 'syncing' : 'pending', null);
         }
         // Histories from before two-way sync (no reads of Creatio) replay on the old path.
         const twoWay = patched('two-way-sync');
-        const polling = twoWay && snap.caseId !== null && !ended && timings.backstopMaxMs > 0;
+        const polling = twoWay && snap.caseId !== null && !endedAs && timings.backstopMaxMs > 0;
         if (twoWay && creatioChanged && snap.caseId) {
           await pullFromCreatio('webhook');
           break;
@@ -379,14 +371,7 @@ export async function conversationSync(input: ConversationSyncInput): Promise<Sy
           // Absolute and unchanged between pulls and writes, so the timer is reused across wake-ups.
           const idleAt = lastActivityAt + timings.idleTimeoutMs;
           const at = polling ? Math.min(idleAt, lastPullAt + backstopMs) : idleAt;
-          // Handoff-only with no case yet: plain messages wait for the handoff without a re-plan each.
-          const waitingForHandoff = snap.handoffOnly && snap.caseId === null;
-          for (;;) {
-            woken = await waitUntil(at, () => status.knownSeq > plannedUpTo || wake || creatioChanged);
-            const onlyMessages = woken && !wake && !creatioChanged && !notOnlyMessages;
-            if (!(waitingForHandoff && onlyMessages) || workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > timings.maxHistoryEvents) break;
-            plannedUpTo = status.knownSeq;
-          }
+          woken = await waitUntil(at, () => status.knownSeq > plannedUpTo || wake || creatioChanged);
         } else {
           const waitMs = polling ? Math.min(idleLeft, Math.max(0, backstopMs - (Date.now() - lastPullAt))) : twoWay ? idleLeft : timings.idleTimeoutMs;
           woken = await condition(() => status.knownSeq > plannedUpTo || wake || creatioChanged, waitMs);

@@ -4,8 +4,6 @@ import type { SyncReason, SyncState } from '../domain/sync-state';
 export interface EventsAvailable {
   /** New events are stored up to this contiguous sequence number. */
   upTo: number;
-  /** Everything new since the previous signal is a message (no handoff, no resolve). */
-  messagesOnly?: boolean;
 }
 export const eventsAvailableSignal = defineSignal<[EventsAvailable]>('eventsAvailable');
 /** The org's connection settings changed: retry now instead of waiting out a backoff. */
