@@ -1,4 +1,4 @@
-import { getConversation, recordStepDone, setCreatioCaseStatus } from '../store/conversations-repo';
+import { getConversation, recordWriteProgress, type CreatioCaseStatus } from '../store/conversations-repo';
 import type { ActivityDeps } from './deps';
 import type { ConversationRef, ResolveOutcome } from './types';
 import { withCreatio } from './with-creatio';
@@ -15,6 +15,7 @@ interface CaseStatusRead {
  */
 export async function resolveCase(deps: ActivityDeps, input: ConversationRef & { seq: number }): Promise<{ outcome: ResolveOutcome }> {
   const { orgId, conversationId } = input;
+  let learned: CreatioCaseStatus | undefined;
   const outcome = await withCreatio(deps, orgId, async ({ record, client }): Promise<ResolveOutcome> => {
     const conv = await getConversation(deps.pool, orgId, conversationId);
     const statusId = record.resolvedStatusId;
@@ -24,14 +25,15 @@ export async function resolveCase(deps: ActivityDeps, input: ConversationRef & {
       expand: ['Status($select=IsFinal,IsResolved)'],
     });
     if (current.Status?.IsFinal) {
-      await setCreatioCaseStatus(deps.pool, orgId, conversationId, 'final');
+      learned = 'final';
       return 'already_final';
     }
-    if (current.StatusId?.toLowerCase() !== statusId.toLowerCase()) await client.update('Case', conv.caseId, { StatusId: statusId });
-    await setCreatioCaseStatus(deps.pool, orgId, conversationId, 'resolved');
-    return current.StatusId?.toLowerCase() === statusId.toLowerCase() ? 'already_resolved' : 'resolved';
+    const already = current.StatusId?.toLowerCase() === statusId.toLowerCase();
+    if (!already) await client.update('Case', conv.caseId, { StatusId: statusId });
+    learned = 'resolved';
+    return already ? 'already_resolved' : 'resolved';
   });
-  // The state is recorded here too, so the workflow does not spend a step on it.
-  await recordStepDone(deps.pool, orgId, conversationId, input.seq, 'resolved');
+  // The state is recorded here too (with what we learned of the case), so the workflow does not spend a step on it.
+  await recordWriteProgress(deps.pool, orgId, conversationId, { syncedSeq: input.seq, state: 'resolved', ...(learned ? { creatioCaseStatus: learned } : {}) });
   return { outcome };
 }

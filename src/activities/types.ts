@@ -33,6 +33,11 @@ export interface WriteToCaseInput extends ConversationRef {
   createCase?: { trigger: 'customer_message' | 'handoff'; triggerSeq: number };
   /** Also return the next plan's snapshot (this page size), saving the workflow a step. */
   planLimit?: number;
+  /**
+   * The resolve right after toSeq: set the resolved status in the request
+   * that creates the case, when it fits (see the result's `resolved`).
+   */
+  resolveSeq?: number;
 }
 
 export interface WriteToCaseResult {
@@ -46,6 +51,8 @@ export interface WriteToCaseResult {
   recordsWritten: number;
   /** What planSync would return right after the write (when planLimit was given). */
   next?: SyncSnapshot;
+  /** Set when the resolve (resolveSeq) was done with the write; absent: resolve as a step of its own. */
+  resolved?: ResolveOutcome;
 }
 
 export type ResolveOutcome = 'resolved' | 'already_resolved' | 'already_final' | 'no_status_configured';

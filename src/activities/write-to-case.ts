@@ -5,13 +5,19 @@ import { buildCaseRow, buildEventRows, buildSessionLinkRow, type ActivityContext
 import type { HandoffEvent, MessageEvent, StoredEvent } from '../domain/events';
 import { caseRecordId } from '../domain/record-ids';
 import type { ConnectionRecord } from '../store/connections-repo';
-import { advanceSyncedSeq, getConversation, markCaseLinkWritten, recordStepDone, setConversationCase, type ConversationRow } from '../store/conversations-repo';
+import {
+  getConversation,
+  getConversationWithEvents,
+  recordWriteProgress,
+  type ConversationRow,
+  type WriteProgress,
+} from '../store/conversations-repo';
 import { findFirstEvent, readEvents } from '../store/events-repo';
 import { lookupsFor } from '../sync/lookups';
 import { applyAiFields } from './ai-fields';
 import { handleMissingCase, isMissingCase, prepareCaseForNewMessages } from './case-lifecycle';
 import type { ActivityDeps } from './deps';
-import type { WriteToCaseInput, WriteToCaseResult } from './types';
+import type { ResolveOutcome, WriteToCaseInput, WriteToCaseResult } from './types';
 import { withCreatio } from './with-creatio';
 
 /**
@@ -24,9 +30,11 @@ import { withCreatio } from './with-creatio';
 export async function writeToCase(deps: ActivityDeps, input: WriteToCaseInput): Promise<WriteToCaseResult> {
   const { orgId, conversationId } = input;
   return withCreatio(deps, orgId, async ({ record, client }) => {
-    let conv = await loadConversation(deps.pool, orgId, conversationId);
-    const fromSeq = Math.max(input.fromSeq, conv.syncedSeq + 1);
-    const events = fromSeq <= input.toSeq ? await readEvents(deps.pool, orgId, conversationId, fromSeq, input.toSeq) : [];
+    // The events not yet written (after the stored cursor) come with the conversation.
+    const loaded = await getConversationWithEvents(deps.pool, orgId, conversationId, input.fromSeq, input.toSeq);
+    if (!loaded) throw notStored(conversationId);
+    let conv = loaded.conv;
+    const events = loaded.events;
     let trigger = input.createCase;
     if (conv.caseId && events.some((e) => e.event.type === 'message' && e.event.role === 'customer')) {
       if ((await prepareCaseForNewMessages(deps, client, conv)) === 'detached') {
@@ -38,7 +46,7 @@ export async function writeToCase(deps: ActivityDeps, input: WriteToCaseInput): 
 
     const lookups = await lookupsFor(deps.pool, orgId, record.credentialsVersion, record.lookups, client);
     try {
-      return await writeRows(deps, client, record, conv, events, lookups, input.toSeq, trigger);
+      return await writeRows(deps, client, record, conv, events, lookups, input, trigger);
     } catch (err) {
       if (!conv.caseId || !isMissingCase(err)) throw err;
       await handleMissingCase(deps, conv);
@@ -47,9 +55,13 @@ export async function writeToCase(deps: ActivityDeps, input: WriteToCaseInput): 
   });
 }
 
+function notStored(conversationId: string): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(`conversation ${conversationId} is not stored`, 'not_found');
+}
+
 async function loadConversation(pool: Pool, orgId: string, conversationId: string): Promise<ConversationRow> {
   const conv = await getConversation(pool, orgId, conversationId);
-  if (!conv) throw ApplicationFailure.nonRetryable(`conversation ${conversationId} is not stored`, 'not_found');
+  if (!conv) throw notStored(conversationId);
   return conv;
 }
 
@@ -60,15 +72,16 @@ async function writeRows(
   conv: ConversationRow,
   events: StoredEvent[],
   lookups: SyncLookups,
-  toSeq: number,
+  input: WriteToCaseInput,
   trigger: WriteToCaseInput['createCase'],
 ): Promise<WriteToCaseResult> {
+  const toSeq = input.toSeq;
   const { orgId, conversationId } = conv;
   const createsCase = conv.caseId === null;
   const caseId = conv.caseId ?? caseRecordId(orgId, conversationId, conv.caseGeneration);
   let caseNumber = conv.caseNumber;
   const rows: EntityRow[] = [];
-  if (createsCase) rows.push({ entity: 'Case', verifySelect: ['Id', 'Number'], body: await caseRow(deps.pool, record, conv, caseId, trigger!, lookups) });
+  if (createsCase) rows.push({ entity: 'Case', verifySelect: ['Id', 'Number'], body: await caseRow(deps.pool, record, conv, caseId, trigger!, lookups, events) });
 
   const ctx: ActivityContext = { orgId, conversationId, caseId, lookups, textMax: deps.activityTextMax };
   const writesLink = createsCase || !conv.caseLinkWritten;
@@ -90,37 +103,65 @@ async function writeRows(
     checkpoints.push({ rows: rows.length, seq: stored.seq });
   }
 
+  // A resolve right after a write that creates the case goes in the same request
+  // (unless AI fields are to be written first: they follow the rows).
+  const resolveSeq = createsCase && input.resolveSeq !== undefined && !events.some(hasAiFields) ? input.resolveSeq : undefined;
+  const statusId = record.resolvedStatusId;
+
   let caseRecorded = !createsCase;
   let linkRecorded = !writesLink;
   const linkRows = createsCase ? 2 : 1;
+  /** What the rows confirmed so far add to the stored state (recorded at once, or with the end of the write). */
+  const progress = (confirmed: number, bodies: ReadonlyArray<unknown>): WriteProgress => {
+    const p: WriteProgress = {};
+    if (!caseRecorded && confirmed >= 1) p.case = { caseId, caseNumber: numberOf(bodies[0]), triggerSeq: trigger?.triggerSeq ?? null };
+    if (!linkRecorded && confirmed >= linkRows) p.linkWritten = true;
+    const done = checkpoints.filter((c) => c.rows <= confirmed).pop();
+    if (done) p.syncedSeq = done.seq;
+    caseRecorded ||= confirmed >= 1;
+    linkRecorded ||= confirmed >= linkRows;
+    return p;
+  };
+  let last: WriteProgress = {};
   const result = await client.createMany(rows, {
     verifyExisting: Context.current().info.attempt > 1,
+    ...(resolveSeq !== undefined && statusId ? { finalUpdate: { entity: 'Case', id: caseId, body: { StatusId: statusId } } } : {}),
     onProgress: async (confirmed, bodies) => {
-      if (!caseRecorded && confirmed >= 1) {
-        caseNumber = (await setConversationCase(deps.pool, orgId, conversationId, caseId, numberOf(bodies[0]), trigger?.triggerSeq ?? null)).caseNumber;
-        caseRecorded = true;
+      // A partial prefix is recorded now; the whole write's is recorded once below, with the state.
+      if (confirmed < rows.length) {
+        const p = progress(confirmed, bodies);
+        if (p.case || p.linkWritten || p.syncedSeq !== undefined) caseNumber = (await recordWriteProgress(deps.pool, orgId, conversationId, p)).caseNumber ?? caseNumber;
+      } else {
+        last = progress(confirmed, bodies);
       }
-      if (!linkRecorded && confirmed >= linkRows) {
-        await markCaseLinkWritten(deps.pool, orgId, conversationId);
-        linkRecorded = true;
-      }
-      const done = checkpoints.filter((c) => c.rows <= confirmed).pop();
-      if (done) await advanceSyncedSeq(deps.pool, orgId, conversationId, done.seq);
     },
   });
   for (const { event } of events) {
     if (event.type === 'handoff') await applyAiFields(deps.pool, client, { orgId, conversationId, caseId }, event.aiFields);
   }
+  // Resolved with the write: in the same request, or nothing to set (as resolveCase does without a status).
+  let resolved: ResolveOutcome | undefined;
+  if (resolveSeq !== undefined) resolved = !statusId ? 'no_status_configured' : result.finalUpdateApplied === true ? 'resolved' : undefined;
   // The state is recorded here too, so the workflow does not spend a step on it.
-  await recordStepDone(deps.pool, orgId, conversationId, toSeq, 'syncing');
+  const recorded = await recordWriteProgress(deps.pool, orgId, conversationId, {
+    ...last,
+    ...(resolved
+      ? { syncedSeq: resolveSeq, state: 'resolved', ...(resolved === 'resolved' ? { creatioCaseStatus: 'resolved' as const } : {}) }
+      : { syncedSeq: toSeq, state: 'syncing' }),
+  });
   return {
     caseId,
-    caseNumber,
-    syncedSeq: toSeq,
+    caseNumber: recorded.caseNumber ?? caseNumber,
+    syncedSeq: resolved ? resolveSeq! : toSeq,
     caseCreated: createsCase,
     caseReplaced: false,
     recordsWritten: result.confirmed - result.alreadyExisted,
+    ...(resolved ? { resolved } : {}),
   };
+}
+
+function hasAiFields({ event }: StoredEvent): boolean {
+  return event.type === 'handoff' && Object.keys(event.aiFields ?? {}).length > 0;
 }
 
 async function caseRow(
@@ -130,12 +171,18 @@ async function caseRow(
   caseId: string,
   trigger: NonNullable<WriteToCaseInput['createCase']>,
   lookups: SyncLookups,
+  events: StoredEvent[],
 ): Promise<Record<string, unknown> & { Id: string }> {
+  // Usually both are among the events being written: read them only when not.
+  const isCustomerMessage = ({ event }: StoredEvent) => event.type === 'message' && event.role === 'customer';
   const [firstCustomer, triggerEvent] = await Promise.all([
-    findFirstEvent(pool, conv.orgId, conv.conversationId, { type: 'message', role: 'customer' }),
-    readEvents(pool, conv.orgId, conv.conversationId, trigger.triggerSeq, trigger.triggerSeq),
+    events[0]?.seq === 1 && events.some(isCustomerMessage)
+      ? events.find(isCustomerMessage)
+      : findFirstEvent(pool, conv.orgId, conv.conversationId, { type: 'message', role: 'customer' }),
+    events.find((e) => e.seq === trigger.triggerSeq) ??
+      readEvents(pool, conv.orgId, conv.conversationId, trigger.triggerSeq, trigger.triggerSeq).then((r) => r[0]),
   ]);
-  const t = triggerEvent[0]?.event;
+  const t = triggerEvent?.event;
   const handoff = t?.type === 'handoff' ? (t as HandoffEvent) : undefined;
   const firstCustomerMessage = firstCustomer?.event as MessageEvent | undefined;
   return buildCaseRow({

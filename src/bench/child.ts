@@ -42,7 +42,10 @@ export class BenchChild {
     script: string,
     env: NodeJS.ProcessEnv,
   ) {
-    this.child = spawn(process.execPath, [script], { env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    // BENCH_CPU_PROF_DIR: write a V8 CPU profile of each child to that folder (for finding hot spots).
+    const profDir = process.env.BENCH_CPU_PROF_DIR;
+    const args = profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${name.replace(/\W+/g, '-')}-%p.cpuprofile`, script] : [script];
+    this.child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     const onOutput = (chunk: Buffer) => {
       const text = chunk.toString();
       this.tail = (this.tail + text).slice(-8000);

@@ -1,6 +1,13 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
-import { connectionChangedSignal, creatioChangedSignal, eventsAvailableSignal, type EventsAvailable, type SyncTimings } from '../workflows/definitions';
+import {
+  connectionChangedSignal,
+  creatioChangedSignal,
+  eventsAvailableSignal,
+  SYNC_CODE_VERSION,
+  type EventsAvailable,
+  type SyncTimings,
+} from '../workflows/definitions';
 import { conversationWorkflowId } from '../workflows/ids';
 import { OrgIdAttr } from '../workflows/search-attributes';
 import type { conversationSync } from '../workflows/conversation-sync';
@@ -28,7 +35,7 @@ export async function signalEventsAvailable(
     target.client.workflow.signalWithStart<typeof conversationSync, [EventsAvailable]>('conversationSync', {
       workflowId,
       taskQueue: target.taskQueue,
-      args: [{ orgId, conversationId, timings: target.timings }],
+      args: [{ orgId, conversationId, timings: target.timings, codeVersion: SYNC_CODE_VERSION }],
       signal: eventsAvailableSignal,
       signalArgs: [{ upTo }],
       typedSearchAttributes: [{ key: OrgIdAttr, value: orgId }],
@@ -60,7 +67,7 @@ export async function signalCreatioChanged(target: SignalTarget, orgId: string, 
     target.client.workflow.signalWithStart<typeof conversationSync, []>('conversationSync', {
       workflowId: conversationWorkflowId(orgId, conversationId),
       taskQueue: target.taskQueue,
-      args: [{ orgId, conversationId, timings: target.timings }],
+      args: [{ orgId, conversationId, timings: target.timings, codeVersion: SYNC_CODE_VERSION }],
       signal: creatioChangedSignal,
       signalArgs: [],
       typedSearchAttributes: [{ key: OrgIdAttr, value: orgId }],

@@ -51,6 +51,14 @@ export interface CreateManyOptions {
   batchSize?: number;
   purpose?: string;
   timeoutMs?: number;
+  /**
+   * An update sent after the rows in the same `$batch` request, only when
+   * that one request carries every row and is the operation's first (so it
+   * applies to records this very request created, e.g. resolving a case
+   * created with its whole transcript). Never retried or thrown: the result
+   * says whether it was applied, and the caller does it its usual way if not.
+   */
+  finalUpdate?: { entity: string; id: string; body: Record<string, unknown> };
 }
 
 export interface CreateManyResult {
@@ -58,6 +66,8 @@ export interface CreateManyResult {
   confirmed: number;
   /** Of those, rows found already existing (earlier attempt) rather than created now. */
   alreadyExisted: number;
+  /** With a finalUpdate: whether it was sent with the rows and Creatio applied it. */
+  finalUpdateApplied?: boolean;
 }
 
 export interface ChunkSender {
@@ -148,6 +158,9 @@ export async function createMany(
   }
 
   let justVerified = false;
+  let firstSend = !needVerify;
+  let finalUpdateApplied = false;
+  if (opts.finalUpdate) checkEntityName(opts.finalUpdate.entity);
   while (confirmed < rows.length) {
     if (lastError && !justVerified) {
       const retryAfter = lastError instanceof TransientError ? lastError.retryAfterMs : undefined;
@@ -171,13 +184,19 @@ export async function createMany(
     justVerified = false;
 
     const chunk = rows.slice(confirmed, confirmed + batchSize);
-    const results = await sender.sendChunk(
-      chunk.map((r): BatchItem => ({ method: 'POST', entity: r.entity, body: r.body })),
-      send,
-    );
+    const items = chunk.map((r): BatchItem => ({ method: 'POST', entity: r.entity, body: r.body }));
+    const fu = opts.finalUpdate;
+    const withUpdate = fu !== undefined && firstSend && chunk.length === rows.length && chunk.length < MAX_BATCH_SIZE;
+    if (withUpdate) items.push({ method: 'PATCH', entity: fu.entity, id: fu.id, body: fu.body });
+    firstSend = false;
+    const results = await sender.sendChunk(items, send);
+    const rowResults = results.slice(0, chunk.length);
+    if (withUpdate && rowResults.length === chunk.length && rowResults.every((r) => r.outcome === 'ok')) {
+      finalUpdateApplied = results[chunk.length]?.outcome === 'ok';
+    }
     const ok: unknown[] = [];
     let failure: { error: CreatioError; uncertain: boolean; perRow: boolean } | undefined;
-    for (const r of results) {
+    for (const r of rowResults) {
       if (r.outcome === 'ok') {
         ok.push(r.body);
         continue;
@@ -212,5 +231,5 @@ export async function createMany(
       needVerify = true;
     }
   }
-  return { confirmed, alreadyExisted };
+  return { confirmed, alreadyExisted, ...(opts.finalUpdate ? { finalUpdateApplied } : {}) };
 }

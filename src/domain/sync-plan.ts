@@ -28,7 +28,18 @@ export interface PendingTriggers {
 export type SyncAction =
   | { kind: 'idle' }
   | { kind: 'disconnected' }
-  | { kind: 'write'; fromSeq: number; toSeq: number; createCase?: { trigger: 'customer_message' | 'handoff'; triggerSeq: number } }
+  | {
+      kind: 'write';
+      fromSeq: number;
+      toSeq: number;
+      createCase?: { trigger: 'customer_message' | 'handoff'; triggerSeq: number };
+      /**
+       * The resolve right after toSeq, when this write creates the case: it
+       * can go in the same request as the case (a case created a moment ago
+       * cannot have been closed by an agent, so no status read is needed).
+       */
+      thenResolve?: number;
+    }
   | { kind: 'resolve'; seq: number }
   /** The conversation was resolved before anything warranted a case. */
   | { kind: 'close_without_case'; seq: number };
@@ -46,11 +57,13 @@ export function planNextStep(input: PlanInput): SyncAction {
     const { firstCustomerMessageSeq: customer, firstHandoffSeq: handoff, firstResolveSeq: resolve } = input.triggers;
     const trigger = input.handoffOnly ? handoff : minSeq(customer, handoff);
     if (trigger !== null && (resolve === null || trigger < resolve) && writable.length > 0) {
+      const writesAll = writable.length <= input.maxEventsWithNewCase;
       return {
         kind: 'write',
         fromSeq: writable[0]!.seq,
         toSeq: writable[Math.min(writable.length, input.maxEventsWithNewCase) - 1]!.seq,
         createCase: { trigger: trigger === handoff ? 'handoff' : 'customer_message', triggerSeq: trigger },
+        ...(writesAll && resolveIdx !== -1 ? { thenResolve: pending[resolveIdx]!.seq } : {}),
       };
     }
     if (resolve !== null) return { kind: 'close_without_case', seq: resolve };

@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
-import type { Customer } from '../domain/events';
+import type { Customer, StoredEvent } from '../domain/events';
+import { toStoredEvent, type EventRow } from './events-repo';
 
 export type CreatioCaseStatus = 'open' | 'resolved' | 'final';
 
@@ -88,29 +89,88 @@ export async function getConversation(pool: Pool, orgId: string, conversationId:
   return rows[0] ? toConversation(rows[0]) : undefined;
 }
 
+/**
+ * The conversation and its events in [fromSeq, toSeq] not yet written (after
+ * synced_seq), in order, in one round trip: what a write starts from.
+ */
+export async function getConversationWithEvents(
+  pool: Pool,
+  orgId: string,
+  conversationId: string,
+  fromSeq: number,
+  toSeq: number,
+): Promise<{ conv: ConversationRow; events: StoredEvent[] } | undefined> {
+  const { rows } = await pool.query<Row & { events: EventRow[] }>(
+    `SELECT c.*, COALESCE((
+              SELECT json_agg(json_build_object('seq', e.seq, 'event_id', e.event_id, 'type', e.type,
+                                                'payload', e.payload, 'received_at', e.received_at) ORDER BY e.seq)
+                FROM events e
+               WHERE e.org_id = c.org_id AND e.conversation_id = c.conversation_id
+                 AND e.seq >= GREATEST($3, c.synced_seq + 1) AND e.seq <= $4), '[]'::json) AS events
+       FROM conversations c WHERE c.org_id = $1 AND c.conversation_id = $2`,
+    [orgId, conversationId, fromSeq, toSeq],
+  );
+  const r = rows[0];
+  return r ? { conv: toConversation(r), events: r.events.map(toStoredEvent) } : undefined;
+}
+
 export async function findConversationByCase(pool: Pool, orgId: string, caseId: string): Promise<ConversationRow | undefined> {
   const { rows } = await pool.query<Row>('SELECT * FROM conversations WHERE org_id = $1 AND case_id = $2', [orgId, caseId]);
   return rows[0] ? toConversation(rows[0]) : undefined;
 }
 
-/** Records the case of a conversation (a conversation keeps the case it has) and what made us create it. */
-export async function setConversationCase(
+/** What a Creatio step learned, recorded in one statement (each field optional). */
+export interface WriteProgress {
+  /** The case now exists (a conversation keeps the case it has) and what made us create it. */
+  case?: { caseId: string; caseNumber: string | null; triggerSeq: number | null };
+  /** The case's first (link) activity is written. */
+  linkWritten?: boolean;
+  /** Events up to here are written. */
+  syncedSeq?: number;
+  /** The step's sync state (its reason is cleared). */
+  state?: 'syncing' | 'resolved';
+  /** What we now know of the case's status in Creatio. */
+  creatioCaseStatus?: CreatioCaseStatus;
+}
+
+/**
+ * Records a Creatio step's progress in one statement, so a write that creates
+ * the case, its link and its events (and possibly resolves it) costs one
+ * round trip. Returns the case the conversation has afterwards.
+ */
+export async function recordWriteProgress(
   pool: Pool,
   orgId: string,
   conversationId: string,
-  caseId: string,
-  caseNumber: string | null,
-  triggerSeq: number | null,
-): Promise<{ caseId: string; caseNumber: string | null }> {
-  const { rows } = await pool.query<{ case_id: string; case_number: string | null }>(
+  p: WriteProgress,
+): Promise<{ caseId: string | null; caseNumber: string | null }> {
+  // Every right-hand side reads the row as it was before the update.
+  const { rows } = await pool.query<{ case_id: string | null; case_number: string | null }>(
     `UPDATE conversations
-        SET case_trigger_seq = CASE WHEN case_id IS NULL THEN $5 ELSE case_trigger_seq END,
+        SET case_trigger_seq = CASE WHEN $3::uuid IS NOT NULL AND case_id IS NULL THEN $5 ELSE case_trigger_seq END,
             case_id = COALESCE(case_id, $3::uuid),
-            case_number = CASE WHEN case_id IS NULL OR case_id = $3::uuid THEN COALESCE($4, case_number) ELSE case_number END,
+            case_number = CASE WHEN $3::uuid IS NOT NULL AND (case_id IS NULL OR case_id = $3::uuid) THEN COALESCE($4, case_number)
+                               ELSE case_number END,
+            case_link_written = case_link_written OR $6,
+            synced_seq = GREATEST(synced_seq, COALESCE($7, 0)),
+            sync_state = COALESCE($8, sync_state),
+            sync_reason = CASE WHEN $8::text IS NULL THEN sync_reason END,
+            resolved_at = CASE WHEN $8 = 'resolved' THEN COALESCE(resolved_at, now()) ELSE resolved_at END,
+            creatio_case_status = COALESCE($9, creatio_case_status),
             updated_at = now()
       WHERE org_id = $1 AND conversation_id = $2
       RETURNING case_id, case_number`,
-    [orgId, conversationId, caseId, caseNumber, triggerSeq],
+    [
+      orgId,
+      conversationId,
+      p.case?.caseId ?? null,
+      p.case?.caseNumber ?? null,
+      p.case?.triggerSeq ?? null,
+      p.linkWritten === true,
+      p.syncedSeq ?? null,
+      p.state ?? null,
+      p.creatioCaseStatus ?? null,
+    ],
   );
   if (!rows[0]) throw new Error(`conversation ${conversationId} of org ${orgId} is not stored`);
   return { caseId: rows[0].case_id, caseNumber: rows[0].case_number };
@@ -137,27 +197,10 @@ export async function detachCase(pool: Pool, orgId: string, conversationId: stri
   );
 }
 
-export async function markCaseLinkWritten(pool: Pool, orgId: string, conversationId: string): Promise<void> {
-  await pool.query('UPDATE conversations SET case_link_written = true WHERE org_id = $1 AND conversation_id = $2', [orgId, conversationId]);
-}
-
 export async function advanceSyncedSeq(pool: Pool, orgId: string, conversationId: string, seq: number): Promise<void> {
   await pool.query(
     'UPDATE conversations SET synced_seq = GREATEST(synced_seq, $3), updated_at = now() WHERE org_id = $1 AND conversation_id = $2',
     [orgId, conversationId, seq],
-  );
-}
-
-/**
- * Moves the cursor and sets the sync state in one statement: what a Creatio
- * step records when it succeeds, so the workflow need not record it again.
- */
-export async function recordStepDone(pool: Pool, orgId: string, conversationId: string, seq: number, state: 'syncing' | 'resolved'): Promise<void> {
-  await pool.query(
-    `UPDATE conversations SET synced_seq = GREATEST(synced_seq, $3), sync_state = $4, sync_reason = NULL, updated_at = now(),
-            resolved_at = CASE WHEN $4 = 'resolved' THEN COALESCE(resolved_at, now()) ELSE resolved_at END
-      WHERE org_id = $1 AND conversation_id = $2`,
-    [orgId, conversationId, seq, state],
   );
 }
 

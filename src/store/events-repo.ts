@@ -172,16 +172,29 @@ export async function readEvents(
   fromSeq: number,
   toSeq: number,
 ): Promise<StoredEvent[]> {
-  const { rows } = await pool.query<{ seq: number; event_id: string; type: string; payload: Record<string, unknown>; received_at: Date }>(
+  const { rows } = await pool.query<EventRow>(
     `SELECT seq, event_id, type, payload, received_at FROM events
      WHERE org_id = $1 AND conversation_id = $2 AND seq >= $3 AND seq <= $4 ORDER BY seq`,
     [orgId, conversationId, fromSeq, toSeq],
   );
-  return rows.map((r) => ({
+  return rows.map(toStoredEvent);
+}
+
+/** An events row as read (or as JSON with received_at as text). */
+export interface EventRow {
+  seq: number;
+  event_id: string;
+  type: string;
+  payload: Record<string, unknown>;
+  received_at: Date | string;
+}
+
+export function toStoredEvent(r: EventRow): StoredEvent {
+  return {
     seq: r.seq,
     event: { ...r.payload, eventId: r.event_id, type: r.type } as unknown as ConversationEvent,
-    receivedAt: r.received_at.toISOString(),
-  }));
+    receivedAt: new Date(r.received_at).toISOString(),
+  };
 }
 
 /** The first event of a type in the conversation, if any (e.g. the first customer message). */

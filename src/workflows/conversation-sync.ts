@@ -67,12 +67,14 @@ export async function conversationSync(input: ConversationSyncInput): Promise<Sy
   const { orgId, conversationId } = input;
   const timings = { ...DEFAULT_TIMINGS, ...input.timings };
   /**
-   * Runs started before this change replay on the old path. The lean path
+   * Runs started before this change replay on the old path (their histories
+   * have no codeVersion and no lean-sync marker). The lean path
    * leaves out what cost history without doing anything: an up-front token
    * check, re-recording states the activities already stored, a plan after
    * each write, and a new timer per wake-up.
    */
-  const lean = patched('lean-sync');
+  const version = input.codeVersion ?? 0;
+  const lean = version >= 2 || patched('lean-sync');
 
   const status: SyncStatus = {
     orgId,
@@ -206,6 +208,15 @@ export async function conversationSync(input: ConversationSyncInput): Promise<Sy
     }
   }
 
+  /** After a successful resolve (recorded by its activity): says whether the run may finish now. */
+  async function resolved(seq: number): Promise<boolean> {
+    endedAs = 'resolved';
+    status.syncedSeq = seq;
+    await setState('resolved', null, undefined, true);
+    // Lean: nothing known beyond the resolve, so no plan is needed to see there is nothing to do.
+    return lean && status.knownSeq <= seq && !creatioChanged && (await drainedAndQuiet(seq));
+  }
+
   // Backstop for lost webhooks: read the case now and then while it is open.
   let backstopMs = timings.backstopMinMs;
   let lastPullAt = Date.now();
@@ -302,6 +313,7 @@ export async function conversationSync(input: ConversationSyncInput): Promise<Sy
             toSeq: action.toSeq,
             createCase: action.createCase,
             ...(lean ? { planLimit: PLAN_PAGE } : {}),
+            ...(action.thenResolve !== undefined ? { resolveSeq: action.thenResolve } : {}),
           }),
         );
         if (written) {
@@ -313,6 +325,11 @@ export async function conversationSync(input: ConversationSyncInput): Promise<Sy
           noteCase(written.caseId, written.caseNumber, !written.caseReplaced);
           if (written.caseReplaced) break;
           status.syncedSeq = written.syncedSeq;
+          // Resolved in the same request: the resolve step is done too.
+          if (written.resolved) {
+            if (await resolved(written.syncedSeq)) return { ...status };
+            break;
+          }
           await setState('syncing', null, undefined, true);
         }
         break;
@@ -320,13 +337,7 @@ export async function conversationSync(input: ConversationSyncInput): Promise<Sy
 
       case 'resolve': {
         const outcome = await creatioStep(() => creatio.resolveCase({ orgId, conversationId, seq: action.seq }));
-        if (outcome) {
-          endedAs = 'resolved';
-          status.syncedSeq = action.seq;
-          await setState('resolved', null, undefined, true);
-          // Lean: nothing known beyond the resolve, so no plan is needed to see there is nothing to do.
-          if (lean && status.knownSeq <= action.seq && !creatioChanged && (await drainedAndQuiet(action.seq))) return { ...status };
-        }
+        if (outcome && (await resolved(action.seq))) return { ...status };
         break;
       }
 
@@ -350,7 +361,7 @@ export async function conversationSync(input: ConversationSyncInput): Promise<Sy
           await setState(lean && endedAs ? endedAs : snap.caseId ? 'syncing' : 'pending', null);
         }
         // Histories from before two-way sync (no reads of Creatio) replay on the old path.
-        const twoWay = patched('two-way-sync');
+        const twoWay = version >= 2 || patched('two-way-sync');
         const polling = twoWay && snap.caseId !== null && !endedAs && timings.backstopMaxMs > 0;
         if (twoWay && creatioChanged && snap.caseId) {
           await pullFromCreatio('webhook');

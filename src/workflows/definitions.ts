@@ -59,4 +59,15 @@ export interface ConversationSyncInput {
   timings?: Partial<SyncTimings>;
   /** Carried over continue-as-new. */
   carried?: { knownSeq: number; tokenChecked: boolean };
+  /**
+   * Which behaviour the run was started with (SYNC_CODE_VERSION at start;
+   * continue-as-new keeps it). Absent in runs started before it existed:
+   * those follow the patch markers in their histories. Deciding by input
+   * instead of patched() spares every new run a marker and an upsert of
+   * TemporalChangeVersion (a history event and a visibility write each).
+   */
+  codeVersion?: number;
 }
+
+/** The version new runs are started with: 2 = lean sync and two-way sync (the patches of that name). */
+export const SYNC_CODE_VERSION = 2;

@@ -136,6 +136,53 @@ describe('$batch and createMany', () => {
       expect(events.filter((e) => e.kind === 'batch').map((e) => e.subRequests)).toEqual([100, 100, 50]);
     });
 
+    describe('finalUpdate', () => {
+      const CASE_STATUS = { StatusId: 'ae7f411e-f46b-1410-009b-0050ba5d6c38' };
+      function caseAndActivities(n: number): Array<{ entity: string; body: NewRecord }> {
+        return [{ entity: 'Case', body: { Id: CASE_ID, Subject: 'chat' } }, ...activities(n).map((body) => ({ entity: 'Activity', body }))];
+      }
+
+      it('goes after the rows in the one request that creates them all', async () => {
+        const { client } = clientFor(fake);
+        const result = await client.createMany(caseAndActivities(20), { finalUpdate: { entity: 'Case', id: CASE_ID, body: CASE_STATUS }, ...fast });
+        expect(result).toEqual({ confirmed: 21, alreadyExisted: 0, finalUpdateApplied: true });
+        const sent = batches(fake);
+        expect(sent).toHaveLength(1);
+        expect(sent[0]!.subs.map((s) => s.method)).toEqual([...Array<string>(21).fill('POST'), 'PATCH']);
+        expect(fake.rows('Case')[0]).toMatchObject(CASE_STATUS);
+      });
+
+      it('is not sent when the rows need more than one request, nor on a retried attempt', async () => {
+        const { client } = clientFor(fake);
+        const big = await client.createMany(caseAndActivities(99), { finalUpdate: { entity: 'Case', id: CASE_ID, body: CASE_STATUS }, ...fast });
+        expect(big).toEqual({ confirmed: 100, alreadyExisted: 0, finalUpdateApplied: false });
+        expect(batches(fake).flatMap((b) => b.subs.map((s) => s.method))).not.toContain('PATCH');
+        const again = await client.createMany(caseAndActivities(99).slice(0, 10), {
+          verifyExisting: true,
+          finalUpdate: { entity: 'Case', id: CASE_ID, body: CASE_STATUS },
+          ...fast,
+        });
+        // The case exists already (new activities): a retried attempt never sends the update.
+        expect(again).toEqual({ confirmed: 10, alreadyExisted: 1, finalUpdateApplied: false });
+        expect(batches(fake).flatMap((b) => b.subs.map((s) => s.method))).not.toContain('PATCH');
+        expect(fake.rows('Case')[0]).not.toHaveProperty('StatusId');
+      });
+
+      it('is reported as not applied when a row fails (Creatio skips it) or the update itself fails', async () => {
+        const { client } = clientFor(fake);
+        const rows = caseAndActivities(5);
+        rows[3] = { entity: 'Activity', body: { ...rows[3]!.body, OwnerId: BAD_CONTACT } };
+        const err = await failure(client.createMany(rows, { finalUpdate: { entity: 'Case', id: CASE_ID, body: CASE_STATUS }, ...fast }));
+        expect(err).toBeInstanceOf(InvalidLookupError);
+        expect(fake.rows('Case')[0]).not.toHaveProperty('StatusId');
+        const missing = await client.createMany(caseAndActivities(3).slice(1), {
+          finalUpdate: { entity: 'Case', id: randomUUID(), body: CASE_STATUS },
+          ...fast,
+        });
+        expect(missing).toMatchObject({ confirmed: 3, finalUpdateApplied: false });
+      });
+    });
+
     it('awaits onProgress before sending the next batch', async () => {
       const { client } = clientFor(fake);
       const seen: number[] = [];

@@ -118,13 +118,24 @@ describe('planNextStep: every-conversation mode, no case yet', () => {
     });
   });
 
-  it('writes only up to the resolve when the trigger comes before it', () => {
+  it('writes only up to the resolve when the trigger comes before it, offering the resolve to the same request', () => {
     expect(planNextStep(input(events(['customer', 'ai', 'resolve', 'customer'])))).toEqual({
       kind: 'write',
       fromSeq: 1,
       toSeq: 2,
       createCase: { trigger: 'customer_message', triggerSeq: 1 },
+      thenResolve: 3,
     });
+  });
+
+  it('offers the resolve with the new case only when the write reaches it', () => {
+    // 120 messages then the resolve: the first write stops at 98, the resolve is a later step.
+    const all = [...many(120, 'customer'), header(121, 'resolve')];
+    const first = planNextStep(input(all));
+    expect(first).toEqual({ kind: 'write', fromSeq: 1, toSeq: 98, createCase: { trigger: 'customer_message', triggerSeq: 1 } });
+    // 98 messages fit with the case: the resolve is offered (the write decides whether it fits the request).
+    const fits = planNextStep(input([...many(98, 'customer'), header(99, 'resolve')]));
+    expect(fits).toMatchObject({ kind: 'write', toSeq: 98, thenResolve: 99 });
   });
 
   it('closes without a case when the conversation is resolved before any trigger', () => {
@@ -174,6 +185,7 @@ describe('planNextStep: handoff-only mode, no case yet', () => {
       fromSeq: 1,
       toSeq: 3,
       createCase: { trigger: 'handoff', triggerSeq: 2 },
+      thenResolve: 4,
     });
   });
 });

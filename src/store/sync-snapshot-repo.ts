@@ -1,0 +1,78 @@
+import type { Pool } from 'pg';
+import type { EventHeader } from '../domain/events';
+
+/** What the sync plans with, read in one statement (see planSync). */
+export interface SyncSnapshotRow {
+  /** The org has a usable connection (not disconnected, secret stored). */
+  connected: boolean;
+  handoffOnly: boolean;
+  caseId: string | null;
+  caseNumber: string | null;
+  syncedSeq: number;
+  contiguousSeq: number;
+  syncState: string | null;
+  /** Events in (syncedSeq, contiguousSeq], first `limit` of them. */
+  pending: EventHeader[];
+  /** First seq of each trigger kind among all of (syncedSeq, contiguousSeq]. */
+  firstCustomerMessageSeq: number | null;
+  firstHandoffSeq: number | null;
+  firstResolveSeq: number | null;
+}
+
+interface Row {
+  case_id: string | null;
+  case_number: string | null;
+  synced_seq: number | null;
+  contiguous_seq: number | null;
+  sync_state: string | null;
+  conn_status: string | null;
+  handoff_only: boolean | null;
+  has_secret: boolean | null;
+  pending: Array<[number, EventHeader['type'], EventHeader['role'] | null]>;
+  customer: number | null;
+  handoff: number | null;
+  resolve: number | null;
+}
+
+/**
+ * The conversation's cursors, its org's connection settings and the pending
+ * events' kinds in one round trip: the workflow plans after every step, so
+ * this is the hottest read of the sync.
+ */
+export async function readSyncSnapshot(pool: Pool, orgId: string, conversationId: string, limit: number): Promise<SyncSnapshotRow> {
+  const { rows } = await pool.query<Row>(
+    `WITH c AS (
+       SELECT case_id, case_number, synced_seq, contiguous_seq, sync_state
+         FROM conversations WHERE org_id = $1 AND conversation_id = $2
+     ), pend AS (
+       SELECT e.seq, e.type, e.payload->>'role' AS role
+         FROM events e, c
+        WHERE e.org_id = $1 AND e.conversation_id = $2 AND e.seq > c.synced_seq AND e.seq <= c.contiguous_seq
+     )
+     SELECT c.case_id, c.case_number, c.synced_seq, c.contiguous_seq, c.sync_state,
+            conn.status AS conn_status, conn.handoff_only, (conn.secret_ciphertext IS NOT NULL AND conn.secret_key_id IS NOT NULL) AS has_secret,
+            COALESCE((SELECT json_agg(json_build_array(p.seq, p.type, p.role) ORDER BY p.seq)
+                        FROM (SELECT * FROM pend ORDER BY seq LIMIT $3) p), '[]'::json) AS pending,
+            (SELECT min(seq) FROM pend WHERE type = 'message' AND role = 'customer') AS customer,
+            (SELECT min(seq) FROM pend WHERE type = 'handoff') AS handoff,
+            (SELECT min(seq) FROM pend WHERE type = 'resolve') AS resolve
+       FROM (SELECT 1) AS one
+       LEFT JOIN c ON true
+       LEFT JOIN connections conn ON conn.org_id = $1`,
+    [orgId, conversationId, limit],
+  );
+  const r = rows[0]!;
+  return {
+    connected: r.conn_status !== null && r.conn_status !== 'disconnected' && r.has_secret === true,
+    handoffOnly: r.handoff_only ?? false,
+    caseId: r.case_id,
+    caseNumber: r.case_number,
+    syncedSeq: r.synced_seq ?? 0,
+    contiguousSeq: r.contiguous_seq ?? 0,
+    syncState: r.sync_state,
+    pending: r.pending.map(([seq, type, role]) => (role ? { seq, type, role } : { seq, type })),
+    firstCustomerMessageSeq: r.customer,
+    firstHandoffSeq: r.handoff,
+    firstResolveSeq: r.resolve,
+  };
+}
