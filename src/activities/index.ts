@@ -20,7 +20,8 @@ export function createActivities(deps: ActivityDeps): SyncActivities {
     fetchToken: heartbeating(({ orgId }) => withCreatio(deps, orgId, ({ client }) => client.getToken())),
     writeToCase: heartbeating(async (input) => {
       const written = await writeToCase(deps, input);
-      return input.planLimit ? { ...written, next: await planSync(deps.pool, { ...input, limit: input.planLimit }) } : written;
+      // Not after a resolve: the workflow finishes then unless more arrived (and plans anew if so).
+      return input.planLimit && !written.resolved ? { ...written, next: await planSync(deps.pool, { ...input, limit: input.planLimit }) } : written;
     }),
     resolveCase: heartbeating((input) => resolveCase(deps, input)),
     pullFromCreatio: heartbeating((input) => pullFromCreatio(deps, input)),

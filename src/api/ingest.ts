@@ -9,7 +9,7 @@ import { appendEvents, type AppendResult, type IncomingEvent } from '../store/ev
 export type IngestResult = AppendResult & { workflowId: string; signalled: boolean; signalError?: unknown };
 
 /**
- * Store first, then signal: once the events are committed nothing is lost,
+ * Store first (refused with NotConnectedError when the org has no connection), then signal: once the events are committed nothing is lost,
  * even if Temporal is unreachable (the recovery loop signals later).
  */
 export async function ingestEvents(
@@ -19,7 +19,6 @@ export async function ingestEvents(
   conversationId: string,
   events: IncomingEvent[],
   customer: Customer | undefined,
-  connection: { handoffOnly: boolean },
 ): Promise<IngestResult> {
   const stored = await appendEvents(pool, orgId, conversationId, events, customer);
   const workflowId = conversationWorkflowId(orgId, conversationId);
@@ -34,7 +33,7 @@ export async function ingestEvents(
   //   AI-only conversations stay workflow-free; a switch to every-conversation
   //   mode starts them (wakeConversations).
   const alreadyWritten = stored.contiguousSeq <= stored.syncedSeq;
-  const waitingForHandoff = connection.handoffOnly && !stored.hasCase && stored.messagesOnly;
+  const waitingForHandoff = stored.handoffOnly && !stored.hasCase && stored.messagesOnly;
   if (alreadyWritten || waitingForHandoff) {
     await markSignalled(pool, orgId, conversationId, stored.contiguousSeq);
     return { ...stored, workflowId, signalled: true };

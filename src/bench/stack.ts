@@ -89,7 +89,6 @@ export async function startBenchStack(o: BenchOptions, root: string, log: (line:
       WORKER_MAX_CACHED_WORKFLOWS: String(o.workerCache),
       CREATIO_MAX_CONCURRENCY: String(o.creatioConcurrency),
       ...(o.workflowBundlePath ? { WORKFLOW_BUNDLE_PATH: o.workflowBundlePath } : {}),
-      ...(process.env.TMP_CHILD_NODE_OPTIONS ? { NODE_OPTIONS: process.env.TMP_CHILD_NODE_OPTIONS } : {}),
     };
     const worker = new BenchChild('our worker', scripts.worker, base);
     stops.push(() => worker.stop());

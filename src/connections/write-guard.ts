@@ -1,4 +1,4 @@
-import { DatabaseError, type Pool, type PoolClient } from 'pg';
+import { DatabaseError, type Pool, type PoolClient, type QueryResult, type QueryResultRow } from 'pg';
 
 /**
  * The disconnect guarantee ("no Creatio write after DELETE returns") as
@@ -35,8 +35,19 @@ function isLockTimeout(err: unknown): boolean {
  * Runs `fn` holding the org's shared write lock on a session of `lockPool`.
  * The pool must not be the one `fn` queries with: sessions parked on locks
  * could otherwise take every connection `fn` needs.
+ *
+ * `readUnderLock` (a query built from the org ID as a quoted literal) runs in
+ * the same round trip once the lock is held, and `fn` gets its rows: the
+ * statements go as one simple query, each with its own snapshot, so the read
+ * sees everything committed before the lock was granted.
  */
-export async function withSharedOrgLock<T>(lockPool: Pool, orgId: string, timeoutMs: number, fn: () => Promise<T>): Promise<T> {
+export async function withSharedOrgLock<T>(
+  lockPool: Pool,
+  orgId: string,
+  timeoutMs: number,
+  fn: (readRows: QueryResultRow[]) => Promise<T>,
+  readUnderLock?: (orgLiteral: string) => string,
+): Promise<T> {
   const session = await lockPool.connect();
   let sessionBroken: Error | undefined;
   // The session sits idle (no query running) while fn talks to Creatio; if the
@@ -47,20 +58,30 @@ export async function withSharedOrgLock<T>(lockPool: Pool, orgId: string, timeou
   };
   session.on('error', onError);
   try {
+    let readRows: QueryResultRow[] = [];
     try {
-      // One round trip: the CTE's row (the wait bound) exists before the lock is asked for.
-      await session.query(
-        `WITH bound AS MATERIALIZED (SELECT set_config('lock_timeout', $3, false))
-         SELECT pg_advisory_lock_shared($1, hashtext($2)) FROM bound`,
-        [WRITE_LOCK_CLASS, orgId, `${Math.max(1, Math.round(timeoutMs))}ms`],
-      );
+      const bound = `${Math.max(1, Math.round(timeoutMs))}ms`;
+      if (readUnderLock) {
+        const org = session.escapeLiteral(orgId);
+        const results = (await session.query(
+          `SELECT set_config('lock_timeout', '${bound}', false); SELECT pg_advisory_lock_shared(${WRITE_LOCK_CLASS}, hashtext(${org})); ${readUnderLock(org)}`,
+        )) as unknown as QueryResult[];
+        readRows = results[2]?.rows ?? [];
+      } else {
+        // One round trip: the CTE's row (the wait bound) exists before the lock is asked for.
+        await session.query(
+          `WITH bound AS MATERIALIZED (SELECT set_config('lock_timeout', $3, false))
+           SELECT pg_advisory_lock_shared($1, hashtext($2)) FROM bound`,
+          [WRITE_LOCK_CLASS, orgId, bound],
+        );
+      }
     } catch (err) {
       if (isLockTimeout(err)) throw new OrgLockTimeoutError(orgId, 'shared');
       sessionBroken = err instanceof Error ? err : new Error(String(err));
       throw err;
     }
     try {
-      return await fn();
+      return await fn(readRows);
     } finally {
       await session.query('SELECT pg_advisory_unlock_shared($1, hashtext($2))', [WRITE_LOCK_CLASS, orgId]).catch((err: unknown) => {
         // Destroying the session below releases the lock for certain.

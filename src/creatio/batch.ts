@@ -154,9 +154,9 @@ export function interpretBatch(items: readonly BatchItem[], byId: Map<string, Su
         /* keep the string */
       }
     }
-    const text = typeof body === 'string' ? body : body === undefined || body === null ? '' : JSON.stringify(body);
     const isHtml = typeof body === 'string' && looksLikeHtml(sub.headers['content-type'], body);
     if (sub.status >= 200 && sub.status < 300 && !isHtml) return { outcome: 'ok', status: sub.status, body };
+    const text = typeof body === 'string' ? body : body === undefined || body === null ? '' : JSON.stringify(body);
     const error = classifyHttpError({
       status: sub.status,
       headers: sub.headers,

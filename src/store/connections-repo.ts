@@ -77,6 +77,16 @@ function toRecord(r: Row): ConnectionRecord {
   };
 }
 
+/** The query getConnection runs, for an org ID given as a quoted SQL literal (for one-round-trip reads). */
+export function connectionQuery(orgLiteral: string): string {
+  return `SELECT * FROM connections WHERE org_id = ${orgLiteral}`;
+}
+
+/** A row of connectionQuery as a record. */
+export function connectionFromRow(row: QueryResultRow): ConnectionRecord {
+  return toRecord(row as Row);
+}
+
 /** The org's connection; `forUpdate` row-locks it (inside a transaction). */
 export async function getConnection(db: Queryable, orgId: string, opts: { forUpdate?: boolean } = {}): Promise<ConnectionRecord | undefined> {
   const { rows } = await db.query<Row>(`SELECT * FROM connections WHERE org_id = $1${opts.forUpdate ? ' FOR UPDATE' : ''}`, [orgId]);

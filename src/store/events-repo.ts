@@ -31,10 +31,15 @@ export interface AppendResult {
   hasCase: boolean;
   /** Written to Creatio up to here (as of this call). */
   syncedSeq: number;
+  /** The org's connection creates cases only on handoff. */
+  handoffOnly: boolean;
 }
 
 /** Two different events claim one sequence number, or one event ID comes back with other content. */
 export class EventConflictError extends Error {}
+
+/** The org has no Creatio connection (never connected, or disconnected): nothing is stored. */
+export class NotConnectedError extends Error {}
 
 /**
  * Stores events idempotently (unique per org + conversation + event ID) and
@@ -52,16 +57,26 @@ export async function appendEvents(
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    const conv = await client.query<{ last_seq: number; contiguous_seq: number; signalled_seq: number; case_id: string | null; synced_seq: number }>(
+    // The org's connection is checked (and its mode read) by the statement that locks the conversation row.
+    const conv = await client.query<{
+      last_seq: number;
+      contiguous_seq: number;
+      signalled_seq: number;
+      case_id: string | null;
+      synced_seq: number;
+      handoff_only: boolean;
+    }>(
       `INSERT INTO conversations (org_id, conversation_id, customer)
-       VALUES ($1, $2, $3)
+       SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM connections WHERE org_id = $1 AND status <> 'disconnected')
        ON CONFLICT (org_id, conversation_id)
        DO UPDATE SET customer = CASE WHEN $3::jsonb IS NULL THEN conversations.customer
                                      ELSE COALESCE(conversations.customer, '{}'::jsonb) || $3::jsonb END,
                      updated_at = now()
-       RETURNING last_seq, contiguous_seq, signalled_seq, case_id, synced_seq`,
+       RETURNING last_seq, contiguous_seq, signalled_seq, case_id, synced_seq,
+                 (SELECT handoff_only FROM connections WHERE org_id = $1) AS handoff_only`,
       [orgId, conversationId, customer && Object.keys(customer).length > 0 ? JSON.stringify(customer) : null],
     );
+    if (!conv.rows[0]) throw new NotConnectedError(`Organisation ${orgId} has no Creatio connection`);
     let lastSeq = conv.rows[0]!.last_seq;
     const results: AppendedEvent[] = [];
     const newMessageSeqs = new Set<number>();
@@ -123,7 +138,7 @@ export async function appendEvents(
     const signalledSeq = conv.rows[0]!.signalled_seq;
     let messagesOnly = signalledSeq === conv.rows[0]!.contiguous_seq;
     for (let s = signalledSeq + 1; messagesOnly && s <= contiguousSeq; s++) messagesOnly = newMessageSeqs.has(s);
-    return { events: results, contiguousSeq, lastSeq, signalledSeq, messagesOnly, hasCase: conv.rows[0]!.case_id !== null, syncedSeq: conv.rows[0]!.synced_seq };
+    return { events: results, contiguousSeq, lastSeq, signalledSeq, messagesOnly, hasCase: conv.rows[0]!.case_id !== null, syncedSeq: conv.rows[0]!.synced_seq, handoffOnly: conv.rows[0]!.handoff_only };
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;

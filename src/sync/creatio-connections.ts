@@ -2,7 +2,7 @@ import { Pool } from 'pg';
 import { ConnectionLimiter, createCreatioClient, TokenCache, type CreatioClient, type RequestEvent } from '../creatio';
 import { withSharedOrgLock } from '../connections/write-guard';
 import type { SecretBox } from '../security/secret-box';
-import { getConnection, type ConnectionRecord } from '../store/connections-repo';
+import { connectionFromRow, connectionQuery, getConnection, type ConnectionRecord } from '../store/connections-repo';
 
 export interface ConnectedOrg {
   record: ConnectionRecord;
@@ -43,7 +43,10 @@ export class CreatioConnections {
 
   /** The org's connection and a client for it; undefined when not connected. */
   async forOrg(orgId: string): Promise<ConnectedOrg | undefined> {
-    const record = await getConnection(this.pool, orgId);
+    return this.connected(orgId, await getConnection(this.pool, orgId));
+  }
+
+  private connected(orgId: string, record: ConnectionRecord | undefined): ConnectedOrg | undefined {
     if (!record || record.status === 'disconnected' || !record.secret) {
       this.clients.delete(orgId);
       return undefined;
@@ -58,7 +61,13 @@ export class CreatioConnections {
    * seen, and one waiting for the lock waits for `fn` to finish.
    */
   async withOrg<T>(orgId: string, fn: (conn: ConnectedOrg | undefined) => Promise<T>): Promise<T> {
-    return withSharedOrgLock(this.sessions(), orgId, this.options.writeLockTimeoutMs ?? 60_000, async () => fn(await this.forOrg(orgId)));
+    return withSharedOrgLock(
+      this.sessions(),
+      orgId,
+      this.options.writeLockTimeoutMs ?? 60_000,
+      async (rows) => fn(this.connected(orgId, rows[0] ? connectionFromRow(rows[0]) : undefined)),
+      connectionQuery,
+    );
   }
 
   /**

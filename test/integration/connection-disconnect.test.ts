@@ -141,6 +141,22 @@ describe('write guard', () => {
     await expect(withSharedOrgLock(lockPool, 'org-i', 100, async () => 'ran')).resolves.toBe('ran');
   });
 
+  it('a read under the lock sees what a disconnect committed while the call waited for the lock', async () => {
+    // An org ID with a quote in it checks that the literal is quoted, too.
+    const org = "org-k'; --";
+    await stack.pool.query('CREATE TABLE IF NOT EXISTS lock_probe (org_id text PRIMARY KEY, v int)');
+    await stack.pool.query('INSERT INTO lock_probe VALUES ($1, 1) ON CONFLICT (org_id) DO UPDATE SET v = 1', [org]);
+    const tx = await stack.pool.connect();
+    await tx.query('BEGIN');
+    await lockOrgExclusive(tx, org, 5000);
+    await tx.query('UPDATE lock_probe SET v = 2 WHERE org_id = $1', [org]);
+    const reader = withSharedOrgLock(lockPool, org, 5000, async (rows) => rows, (lit) => `SELECT v FROM lock_probe WHERE org_id = ${lit}`);
+    await new Promise((r) => setTimeout(r, 150));
+    await tx.query('COMMIT');
+    tx.release();
+    expect(await reader).toEqual([{ v: 2 }]);
+  });
+
   it('the lock is released when the work fails', async () => {
     await expect(withSharedOrgLock(lockPool, 'org-j', 1000, async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     await expect(exclusive('org-j', 200)).resolves.toEqual(expect.any(Number));

@@ -1,9 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Customer } from '../../domain/events';
-import { getConnection } from '../../store/connections-repo';
 import { getConversation } from '../../store/conversations-repo';
-import { EventConflictError } from '../../store/events-repo';
+import { EventConflictError, NotConnectedError } from '../../store/events-repo';
 import { conversationWorkflowId } from '../../workflows/ids';
 import type { ApiDeps } from '../deps';
 import { ingestEvents } from '../ingest';
@@ -22,22 +21,20 @@ export function registerEventRoutes(app: FastifyInstance, deps: ApiDeps): void {
     }
     const { orgId, conversationId } = params.data;
 
-    const connection = await getConnection(deps.pool, orgId);
-    if (!connection || connection.status === 'disconnected') {
-      return reply.code(409).send({
-        error: 'not_connected',
-        message: `Organisation ${orgId} has no Creatio connection; connect it with PUT /v1/orgs/${orgId}/connection first. Nothing was stored.`,
-      });
-    }
-
     const receivedAt = new Date().toISOString();
     // The conversation's customer may come with any event; later values win.
     const customer: Customer = Object.assign({}, ...body.data.map((e) => e.customer ?? {}));
     const incoming = body.data.map((e) => ({ event: toConversationEvent(e, receivedAt), seq: e.seq }));
     let result;
     try {
-      result = await ingestEvents(deps.pool, deps.signals, orgId, conversationId, incoming, customer, connection);
+      result = await ingestEvents(deps.pool, deps.signals, orgId, conversationId, incoming, customer);
     } catch (err) {
+      if (err instanceof NotConnectedError) {
+        return reply.code(409).send({
+          error: 'not_connected',
+          message: `Organisation ${orgId} has no Creatio connection; connect it with PUT /v1/orgs/${orgId}/connection first. Nothing was stored.`,
+        });
+      }
       if (err instanceof EventConflictError) return reply.code(409).send({ error: 'conflict', message: `${err.message}; nothing was stored` });
       throw err;
     }
