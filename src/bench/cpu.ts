@@ -98,3 +98,26 @@ export function diffSeconds(after: Record<string, number>, before: Record<string
   for (const [k, v] of Object.entries(after)) if (before[k] !== undefined) out[k] = v - before[k]!;
   return out;
 }
+
+/**
+ * Waits until the measured processes are nearly idle (under `idleShare` of one
+ * core for two samples in a row, at most `maxMs`), so work a phase left behind
+ * (timeouts of finished activities, PostgreSQL's background writes) does not
+ * land in the next phase's figures. Returns how long it waited.
+ */
+export async function settle(groups: CpuGroups, opts: { idleShare?: number; sampleMs?: number; maxMs?: number } = {}): Promise<number> {
+  const idleShare = opts.idleShare ?? 0.1;
+  const sampleMs = opts.sampleMs ?? 1000;
+  const maxMs = opts.maxMs ?? 60_000;
+  const started = Date.now();
+  let quiet = 0;
+  let before = cpuSnapshot(groups);
+  while (Date.now() - started < maxMs && quiet < 2) {
+    await new Promise((r) => setTimeout(r, sampleMs));
+    const now = cpuSnapshot(groups);
+    const used = Object.values(diffSeconds(now, before)).reduce((a, b) => a + b, 0);
+    quiet = used < (idleShare * sampleMs) / 1000 ? quiet + 1 : 0;
+    before = now;
+  }
+  return Date.now() - started;
+}

@@ -1,6 +1,7 @@
 import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { collectCreatio, newContext } from './context';
+import { settle } from './cpu';
 import { describeMachine, loadNow } from './machine';
 import { HelpRequested, parseOptions, type BenchOptions } from './options';
 import { repoRoot } from './paths';
@@ -39,6 +40,7 @@ export async function runBenchmark(opts: BenchOptions, log: (line: string) => vo
   const ctx = newContext(stack, opts, log);
   const scenarios: ScenarioResults[] = [];
   const probe: PhaseResult[] = [];
+  const settleMs: number[] = [];
   let idle: IdleResult | undefined;
   let report: RunReport;
   let markdown: string;
@@ -47,14 +49,22 @@ export async function runBenchmark(opts: BenchOptions, log: (line: string) => vo
       for (const mode of opts.modes) {
         for (const pattern of opts.patterns) {
           const spec = { mode, pattern, conversations: opts.conversations, messages: opts.messages, burstRequests: opts.burstRequests };
+          // Each phase starts on a quiet machine (see settle).
+          const quiet = async () => {
+            const ms = await settle(stack.cpuGroups);
+            settleMs.push(ms);
+          };
           log(`Scenario ${mode}/${pattern}: ours...`);
+          await quiet();
           const ours = await runOurs(ctx, spec);
           let floor: PhaseResult | undefined;
           let naive: PhaseResult | undefined;
           if (opts.references) {
             log(`Scenario ${mode}/${pattern}: floor...`);
+            await quiet();
             floor = await runFloor(ctx, spec);
             log(`Scenario ${mode}/${pattern}: naive...`);
+            await quiet();
             naive = await runNaive(ctx, spec);
           }
           scenarios.push({ ours, floor, naive });
@@ -96,6 +106,7 @@ export async function runBenchmark(opts: BenchOptions, log: (line: string) => vo
       idle,
       tokens,
       targets: checkTargets(scenarios, probe, tokens, idle),
+      settleMs,
     };
     markdown = formatReport(report);
     if (opts.resultsFile) appendResults(opts.resultsFile, markdown);

@@ -17,6 +17,8 @@ export interface RunReport {
   idle?: IdleResult;
   tokens: TokenFigures;
   targets: TargetCheck[];
+  /** Waits for a quiet machine before each phase, ms. */
+  settleMs: number[];
 }
 
 const num = (n: number | undefined, digits = 1): string => (n === undefined || !Number.isFinite(n) ? '–' : n.toFixed(digits));
@@ -194,6 +196,7 @@ export function formatReport(r: RunReport): string {
           `- Scenarios: modes ${o.modes.join(', ')} × patterns ${o.patterns.join(', ')}. Every conversation: M messages then a resolve; handoff-only: M messages, a handoff, a resolve. Spaced: one event per request, next one ${o.gapMs} ms after the 202; bursts: the messages in ${o.burstRequests} request(s), handoff and resolve with the last. C conversations in flight; a slot takes the next conversation once the previous one is complete (all messages readable, case resolved).`,
           '- Latency: 202 received → activity committed in the simulator (its onRecordChange); in handoff-only mode from the handoff\'s 202. Floor: signal-with-start returned → its no-op activity ran. Naive: handed over → committed.',
           '- Our Creatio requests are counted in the worker by the onCreatioRequest hook (purpose and calling activity/workflow tagged) and cross-checked with the simulator\'s count; naive requests by the simulator.',
+          `- Settling: before each phase the run waits until the measured processes use under 10% of a core for 2 s (at most 60 s), so work a phase left behind (timeouts of finished activities, background writes) is not counted in the next; waits were ${r.settleMs.length ? `${(Math.min(...r.settleMs) / 1000).toFixed(0)}–${(Math.max(...r.settleMs) / 1000).toFixed(0)} s` : 'none'}.`,
           '- Floor: src/bench/floor-workflows.ts, one workflow per conversation, a signal per request, one no-op activity per write of ≤ 100 events and one for the resolve, its own worker process with the same cache size. Naive: no Temporal, a token request + one HTTP call per record (case, each message, resolve), in the driver process.',
         ]),
     `- Run time ${num(r.seconds, 0)} s. Token requests in total (our worker): ${r.tokens.total} for ${r.tokens.connections} connections, ${r.tokens.workers} worker process.`,

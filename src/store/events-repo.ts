@@ -83,11 +83,14 @@ export async function appendEvents(
     const seen = new Set<number>();
     // Events already stored (or earlier in this request) under the same IDs: one read for the whole request.
     const known = new Map<string, { seq: number; type: string; payload: Record<string, unknown> }>();
-    const existing = await client.query<{ event_id: string; seq: number; type: string; payload: Record<string, unknown> }>(
-      'SELECT event_id, seq, type, payload FROM events WHERE org_id = $1 AND conversation_id = $2 AND event_id = ANY($3)',
-      [orgId, conversationId, incoming.map((i) => i.event.eventId)],
-    );
-    for (const r of existing.rows) known.set(r.event_id, { seq: r.seq, type: r.type, payload: r.payload });
+    // A conversation with no events yet (last_seq 0) has none to compare with.
+    if (conv.rows[0].last_seq > 0) {
+      const existing = await client.query<{ event_id: string; seq: number; type: string; payload: Record<string, unknown> }>(
+        'SELECT event_id, seq, type, payload FROM events WHERE org_id = $1 AND conversation_id = $2 AND event_id = ANY($3)',
+        [orgId, conversationId, incoming.map((i) => i.event.eventId)],
+      );
+      for (const r of existing.rows) known.set(r.event_id, { seq: r.seq, type: r.type, payload: r.payload });
+    }
     const rows: Array<{ seq: number; eventId: string; type: string; payload: string }> = [];
     for (const { event, seq } of incoming) {
       const { eventId, type, ...payload } = event;
@@ -108,17 +111,30 @@ export async function appendEvents(
       if (type === 'message') newMessageSeqs.add(assigned);
       results.push({ eventId, seq: assigned, duplicate: false });
     }
+    // Walk over what this call stored first; the table is read only when earlier gaps may have filled.
+    let contiguousSeq = conv.rows[0].contiguous_seq;
+    while (seen.has(contiguousSeq + 1)) contiguousSeq++;
+    const gapLeft = contiguousSeq < lastSeq;
     if (rows.length > 0) {
-      // One statement for the request; event IDs cannot clash (read above, conversation row locked), so
-      // a row that does not go in lost its seq to an event stored before.
-      const inserted = await client.query(
-        `INSERT INTO events (org_id, conversation_id, seq, event_id, type, payload)
+      // One statement for the request's events (and, with no gap to walk, the conversation's positions too);
+      // event IDs cannot clash (read above, conversation row locked), so a row that does not go in lost its
+      // seq to an event stored before.
+      const insertEvents = `INSERT INTO events (org_id, conversation_id, seq, event_id, type, payload)
          SELECT $1, $2, r.seq, r.event_id, r.type, r.payload::jsonb
            FROM unnest($3::int[], $4::text[], $5::text[], $6::text[]) AS r(seq, event_id, type, payload)
-         ON CONFLICT DO NOTHING`,
-        [orgId, conversationId, rows.map((r) => r.seq), rows.map((r) => r.eventId), rows.map((r) => r.type), rows.map((r) => r.payload)],
-      );
-      if (inserted.rowCount !== rows.length) {
+         ON CONFLICT DO NOTHING`;
+      const values = [orgId, conversationId, rows.map((r) => r.seq), rows.map((r) => r.eventId), rows.map((r) => r.type), rows.map((r) => r.payload)];
+      const inserted = gapLeft
+        ? (await client.query(insertEvents, values)).rowCount
+        : (
+            await client.query<{ inserted: number }>(
+              `WITH ins AS (${insertEvents} RETURNING 1)
+               UPDATE conversations SET last_seq = $7, contiguous_seq = $8 WHERE org_id = $1 AND conversation_id = $2
+               RETURNING (SELECT count(*) FROM ins)::int AS inserted`,
+              [...values, lastSeq, contiguousSeq],
+            )
+          ).rows[0]?.inserted;
+      if (inserted !== rows.length) {
         const taken = await client.query<{ seq: number }>(
           'SELECT seq FROM events WHERE org_id = $1 AND conversation_id = $2 AND seq = ANY($3) AND NOT (event_id = ANY($4))',
           [orgId, conversationId, rows.map((r) => r.seq), rows.map((r) => r.eventId)],
@@ -126,14 +142,13 @@ export async function appendEvents(
         throw new EventConflictError(`seq ${taken.rows[0]?.seq ?? rows[0]!.seq} is already taken by another event in this conversation`);
       }
     }
-    // Walk over what this call stored first; the table is read only when earlier gaps may have filled.
-    let contiguousSeq = conv.rows[0]!.contiguous_seq;
-    while (seen.has(contiguousSeq + 1)) contiguousSeq++;
-    if (contiguousSeq < lastSeq) contiguousSeq = await advanceContiguous(client, orgId, conversationId, contiguousSeq);
-    await client.query(
-      'UPDATE conversations SET last_seq = $3, contiguous_seq = $4 WHERE org_id = $1 AND conversation_id = $2',
-      [orgId, conversationId, lastSeq, contiguousSeq],
-    );
+    if (gapLeft) contiguousSeq = await advanceContiguous(client, orgId, conversationId, contiguousSeq);
+    if (gapLeft || rows.length === 0) {
+      await client.query(
+        'UPDATE conversations SET last_seq = $3, contiguous_seq = $4 WHERE org_id = $1 AND conversation_id = $2',
+        [orgId, conversationId, lastSeq, contiguousSeq],
+      );
+    }
     await client.query('COMMIT');
     const signalledSeq = conv.rows[0]!.signalled_seq;
     let messagesOnly = signalledSeq === conv.rows[0]!.contiguous_seq;

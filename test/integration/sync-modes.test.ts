@@ -63,6 +63,12 @@ describe('every-conversation mode', () => {
       return c.state === 'resolved' ? c : undefined;
     }, { what: 'resolved' });
     expect(stack.sim.getRecord('Case', String(state.caseId))!.StatusId).toBe(CaseStatus.Resolved);
+    // Created and resolved together: the status went in the $batch that created the case (after
+    // its activities), with no status read and no request of its own.
+    const caseRequests = stack.sim.requestLog().filter((e) => e.path.toLowerCase().includes(String(state.caseId).toLowerCase()));
+    expect(caseRequests.map((e) => [e.method, e.batchSeq !== undefined])).toEqual([['PATCH', true]]);
+    const batch = stack.sim.requestLog().filter((e) => e.batchSeq === caseRequests[0]!.batchSeq && e.path !== '/0/odata/$batch');
+    expect(batch.map((e) => e.method)).toEqual(['POST', 'POST', 'POST', 'POST', 'PATCH']);
     const handle = stack.temporal.workflow.getHandle(String((await conversation(org, conv)).workflowId));
     const result = await handle.result();
     expect(result.state).toBe('resolved');
