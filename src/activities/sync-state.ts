@@ -5,22 +5,7 @@ import type { ConversationRef, RecordSyncStateInput, SyncSnapshot } from './type
 
 /** What the workflow plans with: stored and written positions, settings, and the next events' kinds. */
 export async function planSync(pool: Pool, input: ConversationRef & { limit: number }): Promise<SyncSnapshot> {
-  const r = await readSyncSnapshot(pool, input.orgId, input.conversationId, input.limit);
-  return {
-    connected: r.connected,
-    handoffOnly: r.handoffOnly,
-    caseId: r.caseId,
-    caseNumber: r.caseNumber,
-    syncedSeq: r.syncedSeq,
-    contiguousSeq: r.contiguousSeq,
-    pending: r.pending,
-    triggers: {
-      firstCustomerMessageSeq: r.firstCustomerMessageSeq,
-      firstHandoffSeq: r.firstHandoffSeq,
-      firstResolveSeq: r.firstResolveSeq,
-    },
-    endedAs: r.syncState === 'resolved' || r.syncState === 'closed_without_case' ? r.syncState : null,
-  };
+  return readSyncSnapshot(pool, input.orgId, input.conversationId, input.limit);
 }
 
 export async function recordSyncState(pool: Pool, input: RecordSyncStateInput): Promise<void> {

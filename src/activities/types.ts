@@ -1,30 +1,15 @@
-import type { EventHeader } from '../domain/events';
-import type { PendingTriggers } from '../domain/sync-plan';
+import type { SyncSnapshot } from '../domain/sync-plan';
 import type { SyncReason, SyncState } from '../domain/sync-state';
 
 /**
  * Inputs and outputs of the sync activities. They cross into workflow history,
  * so they carry IDs, sequence numbers and states only.
  */
+export type { SyncSnapshot };
+
 export interface ConversationRef {
   orgId: string;
   conversationId: string;
-}
-
-export interface SyncSnapshot {
-  connected: boolean;
-  handoffOnly: boolean;
-  caseId: string | null;
-  caseNumber: string | null;
-  /** Every event up to here is written (or deliberately skipped). */
-  syncedSeq: number;
-  /** Stored with no gap up to here. */
-  contiguousSeq: number;
-  /** First page of events after syncedSeq, up to contiguousSeq. */
-  pending: EventHeader[];
-  triggers: PendingTriggers;
-  /** How the conversation ended, if it has (a run started by a late signal can finish at once). */
-  endedAs?: 'resolved' | 'closed_without_case' | null;
 }
 
 export interface WriteToCaseInput extends ConversationRef {

@@ -19,6 +19,23 @@ export interface PlanInput {
   maxEventsWithNewCase: number;
 }
 
+/** What the workflow plans with: stored and written positions, settings, and the next events' kinds. */
+export interface SyncSnapshot {
+  connected: boolean;
+  handoffOnly: boolean;
+  caseId: string | null;
+  caseNumber: string | null;
+  /** Every event up to here is written (or deliberately skipped). */
+  syncedSeq: number;
+  /** Stored with no gap up to here. */
+  contiguousSeq: number;
+  /** First page of events after syncedSeq, up to contiguousSeq. */
+  pending: EventHeader[];
+  triggers: PendingTriggers;
+  /** How the conversation ended, if it has (a run started by a late signal can finish at once). */
+  endedAs?: 'resolved' | 'closed_without_case' | null;
+}
+
 export interface PendingTriggers {
   firstCustomerMessageSeq: number | null;
   firstHandoffSeq: number | null;

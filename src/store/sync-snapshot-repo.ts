@@ -1,23 +1,6 @@
 import type { Pool } from 'pg';
 import type { EventHeader } from '../domain/events';
-
-/** What the sync plans with, read in one statement (see planSync). */
-export interface SyncSnapshotRow {
-  /** The org has a usable connection (not disconnected, secret stored). */
-  connected: boolean;
-  handoffOnly: boolean;
-  caseId: string | null;
-  caseNumber: string | null;
-  syncedSeq: number;
-  contiguousSeq: number;
-  syncState: string | null;
-  /** Events in (syncedSeq, contiguousSeq], first `limit` of them. */
-  pending: EventHeader[];
-  /** First seq of each trigger kind among all of (syncedSeq, contiguousSeq]. */
-  firstCustomerMessageSeq: number | null;
-  firstHandoffSeq: number | null;
-  firstResolveSeq: number | null;
-}
+import type { SyncSnapshot } from '../domain/sync-plan';
 
 interface Row {
   case_id: string | null;
@@ -39,7 +22,7 @@ interface Row {
  * events' kinds in one round trip: the workflow plans after every step, so
  * this is the hottest read of the sync.
  */
-export async function readSyncSnapshot(pool: Pool, orgId: string, conversationId: string, limit: number): Promise<SyncSnapshotRow> {
+export async function readSyncSnapshot(pool: Pool, orgId: string, conversationId: string, limit: number): Promise<SyncSnapshot> {
   const { rows } = await pool.query<Row>(
     `WITH c AS (
        SELECT case_id, case_number, synced_seq, contiguous_seq, sync_state
@@ -69,10 +52,8 @@ export async function readSyncSnapshot(pool: Pool, orgId: string, conversationId
     caseNumber: r.case_number,
     syncedSeq: r.synced_seq ?? 0,
     contiguousSeq: r.contiguous_seq ?? 0,
-    syncState: r.sync_state,
     pending: r.pending.map(([seq, type, role]) => (role ? { seq, type, role } : { seq, type })),
-    firstCustomerMessageSeq: r.customer,
-    firstHandoffSeq: r.handoff,
-    firstResolveSeq: r.resolve,
+    triggers: { firstCustomerMessageSeq: r.customer, firstHandoffSeq: r.handoff, firstResolveSeq: r.resolve },
+    endedAs: r.sync_state === 'resolved' || r.sync_state === 'closed_without_case' ? r.sync_state : null,
   };
 }
