@@ -1,4 +1,4 @@
-import type { Pool, PoolClient } from 'pg';
+import { DatabaseError, type Pool, type PoolClient } from 'pg';
 import type { ConversationEvent, Customer, EventHeader, StoredEvent } from '../domain/events';
 import { sameEventContent } from '../domain/event-identity';
 
@@ -54,6 +54,95 @@ export async function appendEvents(
   incoming: IncomingEvent[],
   customer?: Customer,
 ): Promise<AppendResult> {
+  return (await appendNewEvents(pool, orgId, conversationId, incoming, customer)) ?? appendInTransaction(pool, orgId, conversationId, incoming, customer);
+}
+
+function customerJson(customer: Customer | undefined): string | null {
+  return customer && Object.keys(customer).length > 0 ? JSON.stringify(customer) : null;
+}
+
+/**
+ * The common case in one statement (one round trip instead of five): events
+ * that are all new, numbered by us, appended after the conversation's last
+ * seq. The statement locks the conversation row first (its insert-or-update),
+ * so concurrent requests still get distinct, gap-free numbers; if any event
+ * turns out to be stored already (a re-sent request, or a race on the same
+ * event ID) the statement fails as a whole, nothing is kept, and undefined
+ * sends the request the transaction way.
+ */
+async function appendNewEvents(
+  pool: Pool,
+  orgId: string,
+  conversationId: string,
+  incoming: IncomingEvent[],
+  customer?: Customer,
+): Promise<AppendResult | undefined> {
+  const n = incoming.length;
+  if (n === 0 || incoming.some((i) => i.seq !== undefined) || new Set(incoming.map((i) => i.event.eventId)).size !== n) return undefined;
+  const split = incoming.map(({ event }) => {
+    const { eventId, type, ...payload } = event;
+    return { eventId, type, payload: JSON.stringify(payload) };
+  });
+  type Row = { last_seq: number; contiguous_seq: number; signalled_seq: number; case_id: string | null; synced_seq: number; handoff_only: boolean };
+  let row: Row | undefined;
+  try {
+    ({
+      rows: [row],
+    } = await pool.query<Row>(
+      `WITH conv AS (
+         INSERT INTO conversations AS c (org_id, conversation_id, customer, last_seq, contiguous_seq)
+         SELECT $1, $2, $3, $4, $4 WHERE EXISTS (SELECT 1 FROM connections WHERE org_id = $1 AND status <> 'disconnected')
+         ON CONFLICT (org_id, conversation_id)
+         DO UPDATE SET customer = CASE WHEN $3::jsonb IS NULL THEN c.customer ELSE COALESCE(c.customer, '{}'::jsonb) || $3::jsonb END,
+                       last_seq = c.last_seq + $4,
+                       contiguous_seq = CASE WHEN c.contiguous_seq = c.last_seq THEN c.last_seq + $4 ELSE c.contiguous_seq END,
+                       updated_at = now()
+         RETURNING last_seq, contiguous_seq, signalled_seq, case_id, synced_seq,
+                   (SELECT handoff_only FROM connections WHERE org_id = $1) AS handoff_only
+       ), ins AS (
+         INSERT INTO events (org_id, conversation_id, seq, event_id, type, payload)
+         SELECT $1, $2, conv.last_seq - $4 + r.ord::int, r.event_id, r.type, r.payload::jsonb
+           FROM conv, unnest($5::text[], $6::text[], $7::text[]) WITH ORDINALITY AS r(event_id, type, payload, ord)
+         ON CONFLICT DO NOTHING
+         RETURNING 1
+       )
+       SELECT conv.*, CASE WHEN (SELECT count(*) FROM ins) = $4 THEN true ELSE ingest_events_already_stored() END AS all_new
+         FROM conv`,
+      [orgId, conversationId, customerJson(customer), n, split.map((e) => e.eventId), split.map((e) => e.type), split.map((e) => e.payload)],
+    ));
+  } catch (err) {
+    if (err instanceof DatabaseError && err.code === 'EVDUP') return undefined;
+    throw err;
+  }
+  if (!row) throw new NotConnectedError(`Organisation ${orgId} has no Creatio connection`);
+  const lastSeq = row.last_seq;
+  const firstSeq = lastSeq - n + 1;
+  // Our events went after the last seq: the contiguous prefix grew over them only if it reached the last seq before.
+  const advanced = row.contiguous_seq === lastSeq;
+  const previousContiguous = advanced ? firstSeq - 1 : row.contiguous_seq;
+  const signalledSeq = row.signalled_seq;
+  let messagesOnly = signalledSeq === previousContiguous;
+  for (let s = signalledSeq + 1; messagesOnly && s <= row.contiguous_seq; s++) messagesOnly = split[s - firstSeq]?.type === 'message';
+  return {
+    events: split.map((e, i) => ({ eventId: e.eventId, seq: firstSeq + i, duplicate: false })),
+    contiguousSeq: row.contiguous_seq,
+    lastSeq,
+    signalledSeq,
+    messagesOnly,
+    hasCase: row.case_id !== null,
+    syncedSeq: row.synced_seq,
+    handoffOnly: row.handoff_only,
+  };
+}
+
+/** Any request (duplicates, caller-assigned seqs, gaps) in one transaction with the conversation row locked. */
+async function appendInTransaction(
+  pool: Pool,
+  orgId: string,
+  conversationId: string,
+  incoming: IncomingEvent[],
+  customer?: Customer,
+): Promise<AppendResult> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -74,7 +163,7 @@ export async function appendEvents(
                      updated_at = now()
        RETURNING last_seq, contiguous_seq, signalled_seq, case_id, synced_seq,
                  (SELECT handoff_only FROM connections WHERE org_id = $1) AS handoff_only`,
-      [orgId, conversationId, customer && Object.keys(customer).length > 0 ? JSON.stringify(customer) : null],
+      [orgId, conversationId, customerJson(customer)],
     );
     if (!conv.rows[0]) throw new NotConnectedError(`Organisation ${orgId} has no Creatio connection`);
     let lastSeq = conv.rows[0]!.last_seq;

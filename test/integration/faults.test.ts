@@ -87,6 +87,13 @@ describe('duplicates and ordering', () => {
     const conv = 'burst-1';
     const results = await Promise.all(messages('b', 10).map((m) => stack.postEvents(org, conv, m)));
     expect(results.every((r) => r.status === 202)).toBe(true);
+    // Distinct, gap-free numbers although every request raced for the same new conversation row.
+    const seqs = results.map((r) => Number((r.body.events as Json[])[0]!.seq)).sort((a, b) => a - b);
+    expect(seqs).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    // The same ten again, concurrently: all duplicates, nothing renumbered.
+    const again = await Promise.all(messages('b', 10).map((m) => stack.postEvents(org, conv, m)));
+    expect(again.map((r) => (r.body.events as Json[])[0]!.duplicate)).toEqual(Array(10).fill(true));
+    expect(again.map((r) => Number((r.body.events as Json[])[0]!.seq))).toEqual(results.map((r) => Number((r.body.events as Json[])[0]!.seq)));
     const c = await until(org, conv, (x) => x.syncedUpTo === 10, 'burst synced');
     const cases = stack.sim.records('Case').filter((k) => String(k.Symptoms).includes(`Conversation: ${conv}`));
     expect(cases).toHaveLength(1);

@@ -5,6 +5,7 @@ import * as m004 from './004-connection-audit';
 import * as m005 from './005-case-lifecycle';
 import * as m006 from './006-case-trigger';
 import * as m007 from './007-ai-fields';
+import * as m008 from './008-ingest-fast-path';
 
 /** Every migration, in the order it must be applied. Append only; never edit an applied one. */
 export const migrations: ReadonlyArray<{ name: string; sql: string }> = [
@@ -15,4 +16,5 @@ export const migrations: ReadonlyArray<{ name: string; sql: string }> = [
   { name: '005-case-lifecycle', sql: m005.sql },
   { name: '006-case-trigger', sql: m006.sql },
   { name: '007-ai-fields', sql: m007.sql },
+  { name: '008-ingest-fast-path', sql: m008.sql },
 ];
