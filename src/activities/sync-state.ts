@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { advanceSyncedSeq, setSyncState } from '../store/conversations-repo';
+import { recordWriteProgress, setSyncState } from '../store/conversations-repo';
 import { readSyncSnapshot } from '../store/sync-snapshot-repo';
 import type { ConversationRef, RecordSyncStateInput, SyncSnapshot } from './types';
 
@@ -9,6 +9,6 @@ export async function planSync(pool: Pool, input: ConversationRef & { limit: num
 }
 
 export async function recordSyncState(pool: Pool, input: RecordSyncStateInput): Promise<void> {
-  if (input.syncedSeq !== undefined) await advanceSyncedSeq(pool, input.orgId, input.conversationId, input.syncedSeq);
+  if (input.syncedSeq !== undefined) await recordWriteProgress(pool, input.orgId, input.conversationId, { syncedSeq: input.syncedSeq });
   await setSyncState(pool, input.orgId, input.conversationId, input.state, input.reason);
 }

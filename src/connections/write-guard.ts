@@ -60,21 +60,15 @@ export async function withSharedOrgLock<T>(
   try {
     let readRows: QueryResultRow[] = [];
     try {
-      const bound = `${Math.max(1, Math.round(timeoutMs))}ms`;
-      if (readUnderLock) {
-        const org = session.escapeLiteral(orgId);
-        const results = (await session.query(
-          `SELECT set_config('lock_timeout', '${bound}', false); SELECT pg_advisory_lock_shared(${WRITE_LOCK_CLASS}, hashtext(${org})); ${readUnderLock(org)}`,
-        )) as unknown as QueryResult[];
-        readRows = results[2]?.rows ?? [];
-      } else {
-        // One round trip: the CTE's row (the wait bound) exists before the lock is asked for.
-        await session.query(
-          `WITH bound AS MATERIALIZED (SELECT set_config('lock_timeout', $3, false))
-           SELECT pg_advisory_lock_shared($1, hashtext($2)) FROM bound`,
-          [WRITE_LOCK_CLASS, orgId, bound],
-        );
-      }
+      // One round trip: the wait bound, the lock, then the read (if any) once the lock is held.
+      const org = session.escapeLiteral(orgId);
+      const statements = [
+        `SELECT set_config('lock_timeout', '${Math.max(1, Math.round(timeoutMs))}ms', false)`,
+        `SELECT pg_advisory_lock_shared(${WRITE_LOCK_CLASS}, hashtext(${org}))`,
+        ...(readUnderLock ? [readUnderLock(org)] : []),
+      ];
+      const results = (await session.query(statements.join('; '))) as unknown as QueryResult[];
+      readRows = results[2]?.rows ?? [];
     } catch (err) {
       if (isLockTimeout(err)) throw new OrgLockTimeoutError(orgId, 'shared');
       sessionBroken = err instanceof Error ? err : new Error(String(err));

@@ -197,13 +197,6 @@ export async function detachCase(pool: Pool, orgId: string, conversationId: stri
   );
 }
 
-export async function advanceSyncedSeq(pool: Pool, orgId: string, conversationId: string, seq: number): Promise<void> {
-  await pool.query(
-    'UPDATE conversations SET synced_seq = GREATEST(synced_seq, $3), updated_at = now() WHERE org_id = $1 AND conversation_id = $2',
-    [orgId, conversationId, seq],
-  );
-}
-
 export async function setSyncState(
   pool: Pool,
   orgId: string,

@@ -1,5 +1,5 @@
 import { DatabaseError, type Pool, type PoolClient } from 'pg';
-import type { ConversationEvent, Customer, EventHeader, StoredEvent } from '../domain/events';
+import type { ConversationEvent, Customer, StoredEvent } from '../domain/events';
 import { sameEventContent } from '../domain/event-identity';
 
 export interface IncomingEvent {
@@ -43,9 +43,10 @@ export class NotConnectedError extends Error {}
 
 /**
  * Stores events idempotently (unique per org + conversation + event ID) and
- * gives each the next per-conversation sequence number, all in one
- * transaction with the conversation row locked, so concurrent first messages
- * of a new conversation get distinct, gap-free numbers.
+ * gives each the next per-conversation sequence number, with the
+ * conversation row locked, so concurrent first messages of a new
+ * conversation get distinct, gap-free numbers. Refused with NotConnectedError
+ * when the org has no connection.
  */
 export async function appendEvents(
   pool: Pool,
@@ -54,11 +55,81 @@ export async function appendEvents(
   incoming: IncomingEvent[],
   customer?: Customer,
 ): Promise<AppendResult> {
-  return (await appendNewEvents(pool, orgId, conversationId, incoming, customer)) ?? appendInTransaction(pool, orgId, conversationId, incoming, customer);
+  const req: AppendRequest = { orgId, conversationId, incoming, customer };
+  return (await appendNewEvents(pool, req)) ?? appendInTransaction(pool, req);
+}
+
+interface AppendRequest {
+  orgId: string;
+  conversationId: string;
+  incoming: IncomingEvent[];
+  customer?: Customer;
+}
+
+/** The conversation row as the locking insert-or-update returns it (after its update). */
+interface ConversationPositions {
+  last_seq: number;
+  contiguous_seq: number;
+  signalled_seq: number;
+  case_id: string | null;
+  synced_seq: number;
+  handoff_only: boolean;
+}
+
+/**
+ * The conversation row's insert-or-update that locks it. It inserts nothing
+ * (and returns no row) when the org has no connection, merges the customer
+ * ($3) and reads the connection's mode. `appendsN`: the statement also moves
+ * the positions over $4 events appended after the last seq.
+ */
+function upsertConversationSql(appendsN: boolean): string {
+  const positions = appendsN
+    ? `last_seq = c.last_seq + $4,
+                     contiguous_seq = CASE WHEN c.contiguous_seq = c.last_seq THEN c.last_seq + $4 ELSE c.contiguous_seq END,`
+    : '';
+  return `INSERT INTO conversations AS c (org_id, conversation_id, customer${appendsN ? ', last_seq, contiguous_seq' : ''})
+       SELECT $1, $2, $3${appendsN ? ', $4, $4' : ''}
+        WHERE EXISTS (SELECT 1 FROM connections WHERE org_id = $1 AND status <> 'disconnected')
+       ON CONFLICT (org_id, conversation_id)
+       DO UPDATE SET customer = CASE WHEN $3::jsonb IS NULL THEN c.customer ELSE COALESCE(c.customer, '{}'::jsonb) || $3::jsonb END,
+                     ${positions}
+                     updated_at = now()
+       RETURNING last_seq, contiguous_seq, signalled_seq, case_id, synced_seq,
+                 (SELECT handoff_only FROM connections WHERE org_id = $1) AS handoff_only`;
 }
 
 function customerJson(customer: Customer | undefined): string | null {
   return customer && Object.keys(customer).length > 0 ? JSON.stringify(customer) : null;
+}
+
+function notConnected(orgId: string): NotConnectedError {
+  return new NotConnectedError(`Organisation ${orgId} has no Creatio connection`);
+}
+
+/**
+ * The result, from the row before (`was`) and the positions after: the
+ * workflow need not be woken when everything since the last signal is a
+ * message this call stored (`newMessage`).
+ */
+function appendResult(
+  was: { contiguousSeq: number },
+  row: ConversationPositions,
+  positions: { lastSeq: number; contiguousSeq: number },
+  events: AppendedEvent[],
+  newMessage: (seq: number) => boolean,
+): AppendResult {
+  const signalledSeq = row.signalled_seq;
+  let messagesOnly = signalledSeq === was.contiguousSeq;
+  for (let s = signalledSeq + 1; messagesOnly && s <= positions.contiguousSeq; s++) messagesOnly = newMessage(s);
+  return {
+    events,
+    ...positions,
+    signalledSeq,
+    messagesOnly,
+    hasCase: row.case_id !== null,
+    syncedSeq: row.synced_seq,
+    handoffOnly: row.handoff_only,
+  };
 }
 
 /**
@@ -70,35 +141,18 @@ function customerJson(customer: Customer | undefined): string | null {
  * event ID) the statement fails as a whole, nothing is kept, and undefined
  * sends the request the transaction way.
  */
-async function appendNewEvents(
-  pool: Pool,
-  orgId: string,
-  conversationId: string,
-  incoming: IncomingEvent[],
-  customer?: Customer,
-): Promise<AppendResult | undefined> {
+async function appendNewEvents(pool: Pool, { orgId, conversationId, incoming, customer }: AppendRequest): Promise<AppendResult | undefined> {
   const n = incoming.length;
   if (n === 0 || incoming.some((i) => i.seq !== undefined) || new Set(incoming.map((i) => i.event.eventId)).size !== n) return undefined;
   const split = incoming.map(({ event }) => {
     const { eventId, type, ...payload } = event;
     return { eventId, type, payload: JSON.stringify(payload) };
   });
-  type Row = { last_seq: number; contiguous_seq: number; signalled_seq: number; case_id: string | null; synced_seq: number; handoff_only: boolean };
-  let row: Row | undefined;
+  let result;
   try {
-    ({
-      rows: [row],
-    } = await pool.query<Row>(
+    result = await pool.query<ConversationPositions>(
       `WITH conv AS (
-         INSERT INTO conversations AS c (org_id, conversation_id, customer, last_seq, contiguous_seq)
-         SELECT $1, $2, $3, $4, $4 WHERE EXISTS (SELECT 1 FROM connections WHERE org_id = $1 AND status <> 'disconnected')
-         ON CONFLICT (org_id, conversation_id)
-         DO UPDATE SET customer = CASE WHEN $3::jsonb IS NULL THEN c.customer ELSE COALESCE(c.customer, '{}'::jsonb) || $3::jsonb END,
-                       last_seq = c.last_seq + $4,
-                       contiguous_seq = CASE WHEN c.contiguous_seq = c.last_seq THEN c.last_seq + $4 ELSE c.contiguous_seq END,
-                       updated_at = now()
-         RETURNING last_seq, contiguous_seq, signalled_seq, case_id, synced_seq,
-                   (SELECT handoff_only FROM connections WHERE org_id = $1) AS handoff_only
+         ${upsertConversationSql(true)}
        ), ins AS (
          INSERT INTO events (org_id, conversation_id, seq, event_id, type, payload)
          SELECT $1, $2, conv.last_seq - $4 + r.ord::int, r.event_id, r.type, r.payload::jsonb
@@ -109,78 +163,45 @@ async function appendNewEvents(
        SELECT conv.*, CASE WHEN (SELECT count(*) FROM ins) = $4 THEN true ELSE ingest_events_already_stored() END AS all_new
          FROM conv`,
       [orgId, conversationId, customerJson(customer), n, split.map((e) => e.eventId), split.map((e) => e.type), split.map((e) => e.payload)],
-    ));
+    );
   } catch (err) {
     if (err instanceof DatabaseError && err.code === 'EVDUP') return undefined;
     throw err;
   }
-  if (!row) throw new NotConnectedError(`Organisation ${orgId} has no Creatio connection`);
-  const lastSeq = row.last_seq;
-  const firstSeq = lastSeq - n + 1;
+  const row = result.rows[0];
+  if (!row) throw notConnected(orgId);
+  const firstSeq = row.last_seq - n + 1;
   // Our events went after the last seq: the contiguous prefix grew over them only if it reached the last seq before.
-  const advanced = row.contiguous_seq === lastSeq;
-  const previousContiguous = advanced ? firstSeq - 1 : row.contiguous_seq;
-  const signalledSeq = row.signalled_seq;
-  let messagesOnly = signalledSeq === previousContiguous;
-  for (let s = signalledSeq + 1; messagesOnly && s <= row.contiguous_seq; s++) messagesOnly = split[s - firstSeq]?.type === 'message';
-  return {
-    events: split.map((e, i) => ({ eventId: e.eventId, seq: firstSeq + i, duplicate: false })),
-    contiguousSeq: row.contiguous_seq,
-    lastSeq,
-    signalledSeq,
-    messagesOnly,
-    hasCase: row.case_id !== null,
-    syncedSeq: row.synced_seq,
-    handoffOnly: row.handoff_only,
-  };
+  const was = { contiguousSeq: row.contiguous_seq === row.last_seq ? firstSeq - 1 : row.contiguous_seq };
+  return appendResult(
+    was,
+    row,
+    { lastSeq: row.last_seq, contiguousSeq: row.contiguous_seq },
+    split.map((e, i) => ({ eventId: e.eventId, seq: firstSeq + i, duplicate: false })),
+    (seq) => split[seq - firstSeq]?.type === 'message',
+  );
 }
 
 /** Any request (duplicates, caller-assigned seqs, gaps) in one transaction with the conversation row locked. */
-async function appendInTransaction(
-  pool: Pool,
-  orgId: string,
-  conversationId: string,
-  incoming: IncomingEvent[],
-  customer?: Customer,
-): Promise<AppendResult> {
+async function appendInTransaction(pool: Pool, { orgId, conversationId, incoming, customer }: AppendRequest): Promise<AppendResult> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    // The org's connection is checked (and its mode read) by the statement that locks the conversation row.
-    const conv = await client.query<{
-      last_seq: number;
-      contiguous_seq: number;
-      signalled_seq: number;
-      case_id: string | null;
-      synced_seq: number;
-      handoff_only: boolean;
-    }>(
-      `INSERT INTO conversations (org_id, conversation_id, customer)
-       SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM connections WHERE org_id = $1 AND status <> 'disconnected')
-       ON CONFLICT (org_id, conversation_id)
-       DO UPDATE SET customer = CASE WHEN $3::jsonb IS NULL THEN conversations.customer
-                                     ELSE COALESCE(conversations.customer, '{}'::jsonb) || $3::jsonb END,
-                     updated_at = now()
-       RETURNING last_seq, contiguous_seq, signalled_seq, case_id, synced_seq,
-                 (SELECT handoff_only FROM connections WHERE org_id = $1) AS handoff_only`,
-      [orgId, conversationId, customerJson(customer)],
-    );
-    if (!conv.rows[0]) throw new NotConnectedError(`Organisation ${orgId} has no Creatio connection`);
-    let lastSeq = conv.rows[0]!.last_seq;
+    const { rows } = await client.query<ConversationPositions>(upsertConversationSql(false), [orgId, conversationId, customerJson(customer)]);
+    const conv = rows[0];
+    if (!conv) throw notConnected(orgId);
+    let lastSeq = conv.last_seq;
     const results: AppendedEvent[] = [];
     const newMessageSeqs = new Set<number>();
     const seen = new Set<number>();
     // Events already stored (or earlier in this request) under the same IDs: one read for the whole request.
     const known = new Map<string, { seq: number; type: string; payload: Record<string, unknown> }>();
-    // A conversation with no events yet (last_seq 0) has none to compare with.
-    if (conv.rows[0].last_seq > 0) {
-      const existing = await client.query<{ event_id: string; seq: number; type: string; payload: Record<string, unknown> }>(
-        'SELECT event_id, seq, type, payload FROM events WHERE org_id = $1 AND conversation_id = $2 AND event_id = ANY($3)',
-        [orgId, conversationId, incoming.map((i) => i.event.eventId)],
-      );
-      for (const r of existing.rows) known.set(r.event_id, { seq: r.seq, type: r.type, payload: r.payload });
-    }
-    const rows: Array<{ seq: number; eventId: string; type: string; payload: string }> = [];
+    const existing = await client.query<{ event_id: string; seq: number; type: string; payload: Record<string, unknown> }>(
+      'SELECT event_id, seq, type, payload FROM events WHERE org_id = $1 AND conversation_id = $2 AND event_id = ANY($3)',
+      [orgId, conversationId, incoming.map((i) => i.event.eventId)],
+    );
+    for (const r of existing.rows) known.set(r.event_id, { seq: r.seq, type: r.type, payload: r.payload });
+    const rowsToInsert: Array<{ seq: number; eventId: string; type: string; payload: string }> = [];
     for (const { event, seq } of incoming) {
       const { eventId, type, ...payload } = event;
       const stored = known.get(eventId);
@@ -193,56 +214,50 @@ async function appendInTransaction(
       }
       const assigned = seq ?? lastSeq + 1;
       if (seen.has(assigned)) throw new EventConflictError(`seq ${assigned} is claimed by two events of this request`);
-      rows.push({ seq: assigned, eventId, type, payload: JSON.stringify(payload) });
+      rowsToInsert.push({ seq: assigned, eventId, type, payload: JSON.stringify(payload) });
       known.set(eventId, { seq: assigned, type, payload: payload as Record<string, unknown> });
       lastSeq = Math.max(lastSeq, assigned);
       seen.add(assigned);
       if (type === 'message') newMessageSeqs.add(assigned);
       results.push({ eventId, seq: assigned, duplicate: false });
     }
-    // Walk over what this call stored first; the table is read only when earlier gaps may have filled.
-    let contiguousSeq = conv.rows[0].contiguous_seq;
-    while (seen.has(contiguousSeq + 1)) contiguousSeq++;
-    const gapLeft = contiguousSeq < lastSeq;
-    if (rows.length > 0) {
-      // One statement for the request's events (and, with no gap to walk, the conversation's positions too);
-      // event IDs cannot clash (read above, conversation row locked), so a row that does not go in lost its
-      // seq to an event stored before.
-      const insertEvents = `INSERT INTO events (org_id, conversation_id, seq, event_id, type, payload)
+    if (rowsToInsert.length > 0) {
+      // One statement for the request; event IDs cannot clash (read above, conversation row locked), so
+      // a row that does not go in lost its seq to an event stored before.
+      const inserted = await client.query(
+        `INSERT INTO events (org_id, conversation_id, seq, event_id, type, payload)
          SELECT $1, $2, r.seq, r.event_id, r.type, r.payload::jsonb
            FROM unnest($3::int[], $4::text[], $5::text[], $6::text[]) AS r(seq, event_id, type, payload)
-         ON CONFLICT DO NOTHING`;
-      const values = [orgId, conversationId, rows.map((r) => r.seq), rows.map((r) => r.eventId), rows.map((r) => r.type), rows.map((r) => r.payload)];
-      const inserted = gapLeft
-        ? (await client.query(insertEvents, values)).rowCount
-        : (
-            await client.query<{ inserted: number }>(
-              `WITH ins AS (${insertEvents} RETURNING 1)
-               UPDATE conversations SET last_seq = $7, contiguous_seq = $8 WHERE org_id = $1 AND conversation_id = $2
-               RETURNING (SELECT count(*) FROM ins)::int AS inserted`,
-              [...values, lastSeq, contiguousSeq],
-            )
-          ).rows[0]?.inserted;
-      if (inserted !== rows.length) {
+         ON CONFLICT DO NOTHING`,
+        [
+          orgId,
+          conversationId,
+          rowsToInsert.map((r) => r.seq),
+          rowsToInsert.map((r) => r.eventId),
+          rowsToInsert.map((r) => r.type),
+          rowsToInsert.map((r) => r.payload),
+        ],
+      );
+      if (inserted.rowCount !== rowsToInsert.length) {
         const taken = await client.query<{ seq: number }>(
           'SELECT seq FROM events WHERE org_id = $1 AND conversation_id = $2 AND seq = ANY($3) AND NOT (event_id = ANY($4))',
-          [orgId, conversationId, rows.map((r) => r.seq), rows.map((r) => r.eventId)],
+          [orgId, conversationId, rowsToInsert.map((r) => r.seq), rowsToInsert.map((r) => r.eventId)],
         );
-        throw new EventConflictError(`seq ${taken.rows[0]?.seq ?? rows[0]!.seq} is already taken by another event in this conversation`);
+        throw new EventConflictError(`seq ${taken.rows[0]?.seq ?? rowsToInsert[0]!.seq} is already taken by another event in this conversation`);
       }
     }
-    if (gapLeft) contiguousSeq = await advanceContiguous(client, orgId, conversationId, contiguousSeq);
-    if (gapLeft || rows.length === 0) {
-      await client.query(
-        'UPDATE conversations SET last_seq = $3, contiguous_seq = $4 WHERE org_id = $1 AND conversation_id = $2',
-        [orgId, conversationId, lastSeq, contiguousSeq],
-      );
-    }
+    // Walk over what this call stored first; the table is read only when earlier gaps may have filled.
+    let contiguousSeq = conv.contiguous_seq;
+    while (seen.has(contiguousSeq + 1)) contiguousSeq++;
+    if (contiguousSeq < lastSeq) contiguousSeq = await advanceContiguous(client, orgId, conversationId, contiguousSeq);
+    await client.query('UPDATE conversations SET last_seq = $3, contiguous_seq = $4 WHERE org_id = $1 AND conversation_id = $2', [
+      orgId,
+      conversationId,
+      lastSeq,
+      contiguousSeq,
+    ]);
     await client.query('COMMIT');
-    const signalledSeq = conv.rows[0]!.signalled_seq;
-    let messagesOnly = signalledSeq === conv.rows[0]!.contiguous_seq;
-    for (let s = signalledSeq + 1; messagesOnly && s <= contiguousSeq; s++) messagesOnly = newMessageSeqs.has(s);
-    return { events: results, contiguousSeq, lastSeq, signalledSeq, messagesOnly, hasCase: conv.rows[0]!.case_id !== null, syncedSeq: conv.rows[0]!.synced_seq, handoffOnly: conv.rows[0]!.handoff_only };
+    return appendResult({ contiguousSeq: conv.contiguous_seq }, conv, { lastSeq, contiguousSeq }, results, (seq) => newMessageSeqs.has(seq));
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;
@@ -263,24 +278,6 @@ async function advanceContiguous(client: PoolClient, orgId: string, conversation
     contiguous = seq;
   }
   return contiguous;
-}
-
-/** Headers of events in (afterSeq, uptoSeq], in order: what the workflow plans with. */
-export async function readEventHeaders(
-  pool: Pool,
-  orgId: string,
-  conversationId: string,
-  afterSeq: number,
-  uptoSeq: number,
-  limit: number,
-): Promise<EventHeader[]> {
-  const { rows } = await pool.query<{ seq: number; type: EventHeader['type']; role: EventHeader['role'] | null }>(
-    `SELECT seq, type, payload->>'role' AS role FROM events
-     WHERE org_id = $1 AND conversation_id = $2 AND seq > $3 AND seq <= $4
-     ORDER BY seq LIMIT $5`,
-    [orgId, conversationId, afterSeq, uptoSeq, limit],
-  );
-  return rows.map((r) => (r.role ? { seq: r.seq, type: r.type, role: r.role } : { seq: r.seq, type: r.type }));
 }
 
 /** Full events in [fromSeq, toSeq], in order. */
