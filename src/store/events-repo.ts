@@ -207,7 +207,11 @@ async function appendInTransaction(pool: Pool, { orgId, conversationId, incoming
       const stored = known.get(eventId);
       if (stored) {
         if (stored.type !== type || (seq !== undefined && seq !== stored.seq) || !sameEventContent(stored.payload, payload)) {
-          throw new EventConflictError(`event ${eventId} was already received with different content (seq ${stored.seq})`);
+          throw new EventConflictError(
+            seen.has(stored.seq) && !existing.rows.some((r) => r.event_id === eventId)
+              ? `event ${eventId} comes twice in this request with different content`
+              : `event ${eventId} was already received with different content (seq ${stored.seq})`,
+          );
         }
         results.push({ eventId, seq: stored.seq, duplicate: true });
         continue;

@@ -68,6 +68,11 @@ describe('duplicates and ordering', () => {
     expect((same.body.events as Json[]).map((e) => [e.seq, e.duplicate])).toEqual([[2, false], [2, true], [1, true]]);
     // The refused request stored nothing: y2 got seq 2 only with the second request.
     expect((await stack.api('GET', `/v1/orgs/${org}/conversations/${conv}`)).body.storedUpTo).toBe(2);
+    // One new ID twice in a request with different content: said as such (nothing was received before).
+    const twice = await stack.postEvents(org, conv, [message('y3', 'ai', 'one'), message('y3', 'ai', 'two')]);
+    expect(twice.status).toBe(409);
+    expect(String(twice.body.message)).toContain('event y3 comes twice in this request with different content');
+    expect((await stack.api('GET', `/v1/orgs/${org}/conversations/${conv}`)).body.storedUpTo).toBe(2);
   });
 
   it('holds events that arrive before a missing sequence number and writes them in sequence order', async () => {
