@@ -200,7 +200,6 @@ export class TemporalServer extends Restartable {
     const args = ['server', 'start-dev', '--ip', HOST, '--port', String(this.o.port), '--namespace', this.o.namespace];
     args.push('--headless', '--log-level', 'warn', '--db-filename', this.o.dbFile);
     for (const key of SEARCH_ATTRIBUTE_KEYS) args.push('--search-attribute', `${key.name}=Keyword`);
-    args.push('--dynamic-config-value', 'system.forceSearchAttributesCacheRefreshOnRead=true');
     return spawn(this.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   }
 

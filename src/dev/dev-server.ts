@@ -57,8 +57,8 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   if (opts.uiCodecEndpoint && uiPort) args.push('--ui-codec-endpoint', opts.uiCodecEndpoint);
   // All ours are keywords; the CLI spells the type "Keyword".
   for (const key of SEARCH_ATTRIBUTE_KEYS) args.push('--search-attribute', `${key.name}=Keyword`);
-  // Make upserted search attributes visible to list queries immediately (stuck-sync lookups in tests).
-  args.push('--dynamic-config-value', 'system.forceSearchAttributesCacheRefreshOnRead=true');
+  // No forced search-attribute cache refresh: the CLI registers ours with the namespace before it
+  // serves, and a refresh on every read costs a metadata query per signal and visibility write.
 
   const child = spawn(cli.path, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
