@@ -10,7 +10,9 @@ export type IngestResult = AppendResult & { workflowId: string; signalled: boole
 
 /**
  * Store first (refused with NotConnectedError when the org has no connection), then signal: once the events are committed nothing is lost,
- * even if Temporal is unreachable (the recovery loop signals later).
+ * even if Temporal is unreachable or this process dies before signalling (the recovery loop signals later).
+ * A delivered signal is not written down here: the workflow's next write marks it (synced means told), and
+ * the recovery loop marks what is left once it is old, so the hot path costs one statement, not two.
  */
 export async function ingestEvents(
   pool: Pool,
@@ -40,7 +42,6 @@ export async function ingestEvents(
   }
   try {
     await signalEventsAvailable(signals, orgId, conversationId, stored.contiguousSeq);
-    await markSignalled(pool, orgId, conversationId, stored.contiguousSeq);
     return { ...stored, workflowId, signalled: true };
   } catch (signalError) {
     return { ...stored, workflowId, signalled: false, signalError };

@@ -4,17 +4,24 @@ import { signalEventsAvailable, type SignalTarget } from '../client/conversation
 import { listUnsignalled, markSignalled } from '../store/conversations-repo';
 
 /**
- * Signals conversations whose stored events were never signalled (Temporal
- * was unreachable when they arrived, or the API died between commit and
- * signal). Runs in every API process. Conversations already synced that far
- * are only marked: their workflow evidently had the signal (it timed out on
- * our side only), and a late signal would start a needless new run.
+ * Signals conversations whose stored events may never have been signalled
+ * (Temporal was unreachable when they arrived, or the API died between
+ * commit and signal) once they are `graceMs` old. Runs in every API process.
+ * Conversations already synced that far are only marked: their workflow
+ * evidently had the signal, and a late signal would start a needless new
+ * run. A conversation whose signal did arrive but is still unsynced after
+ * the grace (a long Creatio outage) gets one extra signal, which is harmless.
  */
-export function startSignalRecovery(pool: Pool, signals: SignalTarget, logger: Logger, intervalMs: number): () => Promise<void> {
+export function startSignalRecovery(
+  pool: Pool,
+  signals: SignalTarget,
+  logger: Logger,
+  o: { intervalMs: number; graceMs: number },
+): () => Promise<void> {
   let stopped = false;
   let running: Promise<void> = Promise.resolve();
   const tick = async (): Promise<void> => {
-    const pending = await listUnsignalled(pool, 200);
+    const pending = await listUnsignalled(pool, 200, o.graceMs);
     for (const c of pending) {
       if (stopped) return;
       try {
@@ -29,7 +36,7 @@ export function startSignalRecovery(pool: Pool, signals: SignalTarget, logger: L
   };
   const timer = setInterval(() => {
     running = running.then(tick).catch((err: unknown) => logger.warn({ err: String(err) }, 'signal recovery failed'));
-  }, intervalMs);
+  }, o.intervalMs);
   timer.unref();
   return async () => {
     stopped = true;

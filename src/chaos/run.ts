@@ -271,6 +271,7 @@ function serviceEnv(
     BACKSTOP_MAX_MS: '30000',
     CONVERSATION_IDLE_TIMEOUT_MS: String(30 * 60_000),
     SIGNAL_RECOVERY_INTERVAL_MS: '1000',
+    SIGNAL_RECOVERY_GRACE_MS: '3000',
     DELETED_CASE_POLICY: o.policies.deletedCase,
     CLOSED_CASE_POLICY: o.policies.closedCase,
     WORKFLOW_BUNDLE_PATH: s.bundle,

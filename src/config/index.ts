@@ -75,6 +75,8 @@ const ConfigSchema = z.object({
 
   /** How often the API re-signals events stored while Temporal was unreachable. */
   SIGNAL_RECOVERY_INTERVAL_MS: durationMs.default(5_000),
+  /** Stored events unsynced and unmarked for this long are signalled again (the first signal may have been lost). */
+  SIGNAL_RECOVERY_GRACE_MS: durationMs.default(15_000),
 
   /** Prebuilt workflow bundle (built with the failure converter, see src/temporal/data-converter.ts); absent = bundle at start. */
   WORKFLOW_BUNDLE_PATH: z.string().optional(),

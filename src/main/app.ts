@@ -146,7 +146,7 @@ export async function startApp(o: AppOptions): Promise<RunningApp> {
       });
       running.apiUrl = await app.listen({ host: cfg.API_HOST, port: cfg.API_PORT });
       stops.push(() => app.close());
-      stops.push(startSignalRecovery(o.pool, signals, logger, cfg.SIGNAL_RECOVERY_INTERVAL_MS));
+      stops.push(startSignalRecovery(o.pool, signals, logger, { intervalMs: cfg.SIGNAL_RECOVERY_INTERVAL_MS, graceMs: cfg.SIGNAL_RECOVERY_GRACE_MS }));
     }
   } catch (err) {
     await running.stop();

@@ -153,6 +153,8 @@ export async function recordWriteProgress(
                                ELSE case_number END,
             case_link_written = case_link_written OR $6,
             synced_seq = GREATEST(synced_seq, COALESCE($7, 0)),
+            -- Written means its workflow was told: the signal recovery can leave it alone.
+            signalled_seq = GREATEST(signalled_seq, COALESCE($7, 0)),
             sync_state = COALESCE($8, sync_state),
             sync_reason = CASE WHEN $8::text IS NULL THEN sync_reason END,
             resolved_at = CASE WHEN $8 = 'resolved' THEN COALESCE(resolved_at, now()) ELSE resolved_at END,
@@ -219,14 +221,23 @@ export async function markSignalled(pool: Pool, orgId: string, conversationId: s
   );
 }
 
-/** Conversations holding stored events that were never signalled (Temporal was down). */
+/**
+ * Conversations holding stored events not marked as signalled whose last
+ * change is older than `graceMs`: their signal may never have been sent
+ * (Temporal was down, or the API died between commit and signal). Younger
+ * ones are left alone: a delivered signal is only marked by the write that
+ * follows it, so they are most likely being synced right now.
+ */
 export async function listUnsignalled(
   pool: Pool,
   limit: number,
+  graceMs: number,
 ): Promise<Array<{ orgId: string; conversationId: string; contiguousSeq: number; syncedSeq: number }>> {
   const { rows } = await pool.query<{ org_id: string; conversation_id: string; contiguous_seq: number; synced_seq: number }>(
-    'SELECT org_id, conversation_id, contiguous_seq, synced_seq FROM conversations WHERE signalled_seq < contiguous_seq ORDER BY updated_at LIMIT $1',
-    [limit],
+    `SELECT org_id, conversation_id, contiguous_seq, synced_seq FROM conversations
+      WHERE signalled_seq < contiguous_seq AND updated_at < now() - make_interval(secs => $2::float8 / 1000)
+      ORDER BY updated_at LIMIT $1`,
+    [limit, graceMs],
   );
   return rows.map((r) => ({ orgId: r.org_id, conversationId: r.conversation_id, contiguousSeq: r.contiguous_seq, syncedSeq: r.synced_seq }));
 }

@@ -19,7 +19,11 @@ export interface AppendResult {
   /** Highest seq with no gap below it: what the workflow may sync up to. */
   contiguousSeq: number;
   lastSeq: number;
-  /** Highest seq already signalled to the workflow before this call. */
+  /**
+   * Highest seq marked as told to the workflow before this call. A delivered
+   * signal is marked by the write that follows it (or by the recovery loop),
+   * so this can lag behind what was signalled; a lag only costs an extra signal.
+   */
   signalledSeq: number;
   /**
    * Every event between the last signalled seq and contiguousSeq is a message

@@ -1,4 +1,7 @@
+import { EventInputSchema } from '../../src/api/schemas';
+import { toConversationEvent } from '../../src/api/to-event';
 import { CaseStatus } from '../../src/creatio/stock';
+import { appendEvents } from '../../src/store/events-repo';
 import { handoff, message, resolve } from '../support/events';
 import { startTestStack, waitFor, type Json, type TestStack } from '../support/stack';
 
@@ -280,6 +283,27 @@ describe('Temporal unreachable', () => {
     await stack.restartApp();
     const c = await until(org, 'down-1', (x) => x.syncedUpTo === 3, 'synced after Temporal came back');
     expect(messageTitles(c.caseId)).toHaveLength(3);
+  });
+
+  it('signals events stored by an API that died before signalling, once they are past the grace', async () => {
+    const org = 'org-temporal';
+    expect((await stack.connect(org)).status).toBe(200);
+    // What an API process leaves behind when it dies between commit and signal: stored, never signalled.
+    const receivedAt = new Date().toISOString();
+    const stored = await appendEvents(
+      stack.pool,
+      org,
+      'lost-1',
+      messages('l', 2).map((m) => ({ event: toConversationEvent(EventInputSchema.parse(m), receivedAt) })),
+    );
+    expect(stored.contiguousSeq).toBe(2);
+    const c = await until(org, 'lost-1', (x) => x.syncedUpTo === 2, 'synced by the recovery loop');
+    expect(messageTitles(c.caseId)).toHaveLength(2);
+    const row = await stack.pool.query<{ signalled_seq: number }>(
+      'SELECT signalled_seq FROM conversations WHERE org_id = $1 AND conversation_id = $2',
+      [org, 'lost-1'],
+    );
+    expect(row.rows[0]!.signalled_seq).toBe(2);
   });
 });
 

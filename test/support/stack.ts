@@ -83,6 +83,7 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
     SECRET_KEYS: SecretBox.generateKeySpec('test-1'),
     PAYLOAD_KEYS: EncryptionCodec.generateKeySpec('test-payload-1'),
     SIGNAL_RECOVERY_INTERVAL_MS: '500',
+    SIGNAL_RECOVERY_GRACE_MS: '1000',
     WORKER_SHUTDOWN_GRACE_MS: '1000',
     ...opts.env,
   });
