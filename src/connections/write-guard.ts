@@ -77,7 +77,7 @@ export async function withSharedOrgLock<T>(
     try {
       return await fn(readRows);
     } finally {
-      await session.query('SELECT pg_advisory_unlock_shared($1, hashtext($2))', [WRITE_LOCK_CLASS, orgId]).catch((err: unknown) => {
+      await session.query({ name: 'org-unlock-shared', text: 'SELECT pg_advisory_unlock_shared($1, hashtext($2))', values: [WRITE_LOCK_CLASS, orgId] }).catch((err: unknown) => {
         // Destroying the session below releases the lock for certain.
         sessionBroken = err instanceof Error ? err : new Error(String(err));
       });

@@ -100,16 +100,17 @@ export async function getConversationWithEvents(
   fromSeq: number,
   toSeq: number,
 ): Promise<{ conv: ConversationRow; events: StoredEvent[] } | undefined> {
-  const { rows } = await pool.query<Row & { events: EventRow[] }>(
-    `SELECT c.*, COALESCE((
+  const { rows } = await pool.query<Row & { events: EventRow[] }>({
+    name: 'conversation-with-events',
+    text: `SELECT c.*, COALESCE((
               SELECT json_agg(json_build_object('seq', e.seq, 'event_id', e.event_id, 'type', e.type,
                                                 'payload', e.payload, 'received_at', e.received_at) ORDER BY e.seq)
                 FROM events e
                WHERE e.org_id = c.org_id AND e.conversation_id = c.conversation_id
                  AND e.seq >= GREATEST($3, c.synced_seq + 1) AND e.seq <= $4), '[]'::json) AS events
        FROM conversations c WHERE c.org_id = $1 AND c.conversation_id = $2`,
-    [orgId, conversationId, fromSeq, toSeq],
-  );
+    values: [orgId, conversationId, fromSeq, toSeq],
+  });
   const r = rows[0];
   return r ? { conv: toConversation(r), events: r.events.map(toStoredEvent) } : undefined;
 }
@@ -145,8 +146,9 @@ export async function recordWriteProgress(
   p: WriteProgress,
 ): Promise<{ caseId: string | null; caseNumber: string | null }> {
   // Every right-hand side reads the row as it was before the update.
-  const { rows } = await pool.query<{ case_id: string | null; case_number: string | null }>(
-    `UPDATE conversations
+  const { rows } = await pool.query<{ case_id: string | null; case_number: string | null }>({
+    name: 'record-write-progress',
+    text: `UPDATE conversations
         SET case_trigger_seq = CASE WHEN $3::uuid IS NOT NULL AND case_id IS NULL THEN $5 ELSE case_trigger_seq END,
             case_id = COALESCE(case_id, $3::uuid),
             case_number = CASE WHEN $3::uuid IS NOT NULL AND (case_id IS NULL OR case_id = $3::uuid) THEN COALESCE($4, case_number)
@@ -162,7 +164,7 @@ export async function recordWriteProgress(
             updated_at = now()
       WHERE org_id = $1 AND conversation_id = $2
       RETURNING case_id, case_number`,
-    [
+    values: [
       orgId,
       conversationId,
       p.case?.caseId ?? null,
@@ -173,7 +175,7 @@ export async function recordWriteProgress(
       p.state ?? null,
       p.creatioCaseStatus ?? null,
     ],
-  );
+  });
   if (!rows[0]) throw new Error(`conversation ${conversationId} of org ${orgId} is not stored`);
   return { caseId: rows[0].case_id, caseNumber: rows[0].case_number };
 }

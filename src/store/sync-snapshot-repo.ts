@@ -23,8 +23,9 @@ interface Row {
  * this is the hottest read of the sync.
  */
 export async function readSyncSnapshot(pool: Pool, orgId: string, conversationId: string, limit: number): Promise<SyncSnapshot> {
-  const { rows } = await pool.query<Row>(
-    `WITH c AS (
+  const { rows } = await pool.query<Row>({
+    name: 'sync-snapshot',
+    text: `WITH c AS (
        SELECT case_id, case_number, synced_seq, contiguous_seq, sync_state
          FROM conversations WHERE org_id = $1 AND conversation_id = $2
      ), pend AS (
@@ -42,8 +43,8 @@ export async function readSyncSnapshot(pool: Pool, orgId: string, conversationId
        FROM (SELECT 1) AS one
        LEFT JOIN c ON true
        LEFT JOIN connections conn ON conn.org_id = $1`,
-    [orgId, conversationId, limit],
-  );
+    values: [orgId, conversationId, limit],
+  });
   const r = rows[0]!;
   return {
     connected: r.conn_status !== null && r.conn_status !== 'disconnected' && r.has_secret === true,
