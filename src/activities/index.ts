@@ -16,14 +16,15 @@ export function createActivities(deps: ActivityDeps): SyncActivities {
   return {
     planSync: (input) => planSync(deps.pool, input),
     recordSyncState: (input) => recordSyncState(deps.pool, input),
-    // Activities that talk to other systems heartbeat, so a crashed worker's attempt is retried within seconds.
-    fetchToken: heartbeating(({ orgId }) => withCreatio(deps, orgId, ({ client }) => client.getToken())),
-    writeToCase: heartbeating(async (input) => {
+    // The sync's short steps are bounded by their start-to-close timeout (see the workflow's proxies).
+    fetchToken: ({ orgId }) => withCreatio(deps, orgId, ({ client }) => client.getToken()),
+    writeToCase: async (input) => {
       const written = await writeToCase(deps, input);
       // Not after a resolve: the workflow finishes then unless more arrived (and plans anew if so).
       return input.planLimit && !written.resolved ? { ...written, next: await planSync(deps.pool, { ...input, limit: input.planLimit }) } : written;
-    }),
-    resolveCase: heartbeating((input) => resolveCase(deps, input)),
+    },
+    resolveCase: (input) => resolveCase(deps, input),
+    // Longer calls to other systems heartbeat, so a crashed worker's attempt is retried within seconds.
     pullFromCreatio: heartbeating((input) => pullFromCreatio(deps, input)),
     deliverOutbox: heartbeating((input) => deliverOutbox(deps, input)),
   };

@@ -14,10 +14,10 @@ import type { ConversationPlan, LifecycleKind, PlannedEvent } from './plan';
  */
 /**
  * How long a lifecycle action waits for the case (and for a closure to be
- * noticed): longer than two 3-minute start-to-close timeouts in a row, which
+ * noticed): longer than two start-to-close timeouts in a row (3 minutes at most), which
  * is what holds up a conversation whose Creatio activity attempt was lost in
  * transit when Temporal restarts or is overloaded (one lost with a killed
- * worker is retried after the 20-second heartbeat timeout).
+ * worker is retried after its 90-second start-to-close timeout).
  */
 const LIFECYCLE_WAIT_MS = 360_000;
 

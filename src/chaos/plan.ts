@@ -87,7 +87,7 @@ export interface FaultStep {
   /**
    * Wait (bounded) until every conversation sent so far is synced before
    * killing: a Creatio activity lost with a killed worker is only retried after
-   * its heartbeat timeout (20 s; 3 minutes if lost in transit), too long for the fast test.
+   * its start-to-close timeout (90 s), too long for the fast test.
    */
   quiesce?: boolean;
 }

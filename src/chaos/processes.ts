@@ -233,7 +233,7 @@ export async function buildWorkflowBundle(file: string): Promise<string> {
 /**
  * Activities (scheduled or running) of all open workflows, read from the
  * Temporal server. A worker killed while one runs leaves it to its
- * heartbeat timeout, so a quiet kill waits for zero.
+ * start-to-close (or heartbeat) timeout, so a quiet kill waits for zero.
  */
 export async function activitiesInFlight(address: string, namespace: string): Promise<number> {
   const connection = await Connection.connect({ address, connectTimeout: 5_000 });

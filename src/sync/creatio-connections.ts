@@ -18,7 +18,10 @@ export interface CreatioConnectionsOptions {
    * this process; more calls wait for a session). Default 25.
    */
   writeLockSessions?: number;
-  /** How long a call waits for the org's write lock (behind a disconnect) before failing retryably. Default 60 s. */
+  /**
+   * How long a call waits for the org's write lock (behind a disconnect) before failing retryably. Default 20 s:
+   * well inside the 90 s start-to-close timeout of the activity that waits.
+   */
   writeLockTimeoutMs?: number;
 }
 
@@ -64,7 +67,7 @@ export class CreatioConnections {
     return withSharedOrgLock(
       this.sessions(),
       orgId,
-      this.options.writeLockTimeoutMs ?? 60_000,
+      this.options.writeLockTimeoutMs ?? 20_000,
       async (rows) => fn(this.connected(orgId, rows[0] ? connectionFromRow(rows[0]) : undefined)),
       connectionQuery,
     );

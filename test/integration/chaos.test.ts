@@ -18,9 +18,9 @@ import { globalServices } from '../support/global-state';
  * moment the closure is noticed (what found the bug in chaos-findings.test.ts).
  *
  * The worker and Temporal are killed once what was sent so far is synced,
- * and the backstop read is off: a Creatio activity lost with a killed worker
- * is retried only after its 20-second heartbeat timeout (3 minutes for one
- * lost in transit), which quiet kills keep out of this short test (the full
+ * and the backstop read is off: a Creatio write lost with a killed worker
+ * is retried only after its 90-second start-to-close timeout, which quiet
+ * kills keep out of this short test (the full
  * run kills at random moments and waits for that). The simulated business
  * processes retry their webhook here, so a closure that lands while the API
  * restarts is still noticed without the backstop.
