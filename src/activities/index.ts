@@ -20,8 +20,10 @@ export function createActivities(deps: ActivityDeps): SyncActivities {
     fetchToken: ({ orgId }) => withCreatio(deps, orgId, ({ client }) => client.getToken()),
     writeToCase: async (input) => {
       const written = await writeToCase(deps, input);
-      // Not after a resolve: the workflow finishes then unless more arrived (and plans anew if so).
-      return input.planLimit && !written.resolved ? { ...written, next: await planSync(deps.pool, { ...input, limit: input.planLimit }) } : written;
+      // The next plan usually comes with the write's last statement; not after a resolve: the
+      // workflow finishes then unless more arrived (and plans anew if so).
+      if (!input.planLimit || written.resolved || written.next) return written;
+      return { ...written, next: await planSync(deps.pool, { ...input, limit: input.planLimit }) };
     },
     resolveCase: (input) => resolveCase(deps, input),
     // Longer calls to other systems heartbeat, so a crashed worker's attempt is retried within seconds.

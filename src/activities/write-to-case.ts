@@ -9,6 +9,7 @@ import {
   getConversation,
   getConversationWithEvents,
   recordWriteProgress,
+  recordWriteProgressAndPlan,
   type ConversationRow,
   type WriteProgress,
 } from '../store/conversations-repo';
@@ -17,7 +18,7 @@ import { lookupsFor } from '../sync/lookups';
 import { applyAiFields } from './ai-fields';
 import { handleMissingCase, isMissingCase, prepareCaseForNewMessages } from './case-lifecycle';
 import type { ActivityDeps } from './deps';
-import type { ResolveOutcome, WriteToCaseInput, WriteToCaseResult } from './types';
+import type { ResolveOutcome, SyncSnapshot, WriteToCaseInput, WriteToCaseResult } from './types';
 import { withCreatio } from './with-creatio';
 
 /**
@@ -142,13 +143,18 @@ async function writeRows(
   // Resolved with the write: in the same request, or nothing to set (as resolveCase does without a status).
   let resolved: ResolveOutcome | undefined;
   if (resolveSeq !== undefined) resolved = !statusId ? 'no_status_configured' : result.finalUpdateApplied === true ? 'resolved' : undefined;
-  // The state is recorded here too, so the workflow does not spend a step on it.
-  const recorded = await recordWriteProgress(deps.pool, orgId, conversationId, {
+  // The state is recorded here too, so the workflow does not spend a step on it; and unless
+  // resolved (the workflow then finishes), the next plan's snapshot comes back with it.
+  const final: WriteProgress = {
     ...last,
     ...(resolved
       ? { syncedSeq: resolveSeq, state: 'resolved', ...(resolved === 'resolved' ? { creatioCaseStatus: 'resolved' as const } : {}) }
       : { syncedSeq: toSeq, state: 'syncing' }),
-  });
+  };
+  const recorded: { caseNumber: string | null; next?: SyncSnapshot } =
+    input.planLimit && !resolved
+      ? await recordWriteProgressAndPlan(deps.pool, orgId, conversationId, final, input.planLimit)
+      : await recordWriteProgress(deps.pool, orgId, conversationId, final);
   return {
     caseId,
     caseNumber: recorded.caseNumber ?? caseNumber,
@@ -157,6 +163,7 @@ async function writeRows(
     caseReplaced: false,
     recordsWritten: result.confirmed - result.alreadyExisted,
     ...(resolved ? { resolved } : {}),
+    ...(recorded.next ? { next: recorded.next } : {}),
   };
 }
 

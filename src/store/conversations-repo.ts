@@ -1,4 +1,6 @@
 import type { Pool } from 'pg';
+import type { SyncSnapshot } from '../domain/sync-plan';
+import { snapshotIsComplete, snapshotSelectSql, toSnapshot, type SnapshotRow } from './sync-snapshot-repo';
 import type { Customer, StoredEvent } from '../domain/events';
 import { toStoredEvent, type EventRow } from './events-repo';
 
@@ -134,21 +136,8 @@ export interface WriteProgress {
   creatioCaseStatus?: CreatioCaseStatus;
 }
 
-/**
- * Records a Creatio step's progress in one statement, so a write that creates
- * the case, its link and its events (and possibly resolves it) costs one
- * round trip. Returns the case the conversation has afterwards.
- */
-export async function recordWriteProgress(
-  pool: Pool,
-  orgId: string,
-  conversationId: string,
-  p: WriteProgress,
-): Promise<{ caseId: string | null; caseNumber: string | null }> {
-  // Every right-hand side reads the row as it was before the update.
-  const { rows } = await pool.query<{ case_id: string | null; case_number: string | null }>({
-    name: 'record-write-progress',
-    text: `UPDATE conversations
+// Every right-hand side reads the row as it was before the update.
+const WRITE_PROGRESS_UPDATE = `UPDATE conversations
         SET case_trigger_seq = CASE WHEN $3::uuid IS NOT NULL AND case_id IS NULL THEN $5 ELSE case_trigger_seq END,
             case_id = COALESCE(case_id, $3::uuid),
             case_number = CASE WHEN $3::uuid IS NOT NULL AND (case_id IS NULL OR case_id = $3::uuid) THEN COALESCE($4, case_number)
@@ -162,22 +151,69 @@ export async function recordWriteProgress(
             resolved_at = CASE WHEN $8 = 'resolved' THEN COALESCE(resolved_at, now()) ELSE resolved_at END,
             creatio_case_status = COALESCE($9, creatio_case_status),
             updated_at = now()
-      WHERE org_id = $1 AND conversation_id = $2
-      RETURNING case_id, case_number`,
-    values: [
-      orgId,
-      conversationId,
-      p.case?.caseId ?? null,
-      p.case?.caseNumber ?? null,
-      p.case?.triggerSeq ?? null,
-      p.linkWritten === true,
-      p.syncedSeq ?? null,
-      p.state ?? null,
-      p.creatioCaseStatus ?? null,
-    ],
+      WHERE org_id = $1 AND conversation_id = $2`;
+
+function writeProgressValues(orgId: string, conversationId: string, p: WriteProgress): unknown[] {
+  return [
+    orgId,
+    conversationId,
+    p.case?.caseId ?? null,
+    p.case?.caseNumber ?? null,
+    p.case?.triggerSeq ?? null,
+    p.linkWritten === true,
+    p.syncedSeq ?? null,
+    p.state ?? null,
+    p.creatioCaseStatus ?? null,
+  ];
+}
+
+function notStored(orgId: string, conversationId: string): Error {
+  return new Error(`conversation ${conversationId} of org ${orgId} is not stored`);
+}
+
+/**
+ * Records a Creatio step's progress in one statement, so a write that creates
+ * the case, its link and its events (and possibly resolves it) costs one
+ * round trip. Returns the case the conversation has afterwards.
+ */
+export async function recordWriteProgress(
+  pool: Pool,
+  orgId: string,
+  conversationId: string,
+  p: WriteProgress,
+): Promise<{ caseId: string | null; caseNumber: string | null }> {
+  const { rows } = await pool.query<{ case_id: string | null; case_number: string | null }>({
+    name: 'record-write-progress',
+    text: `${WRITE_PROGRESS_UPDATE} RETURNING case_id, case_number`,
+    values: writeProgressValues(orgId, conversationId, p),
   });
-  if (!rows[0]) throw new Error(`conversation ${conversationId} of org ${orgId} is not stored`);
+  if (!rows[0]) throw notStored(orgId, conversationId);
   return { caseId: rows[0].case_id, caseNumber: rows[0].case_number };
+}
+
+/**
+ * recordWriteProgress and the next plan's snapshot (readSyncSnapshot) in one
+ * statement: the snapshot is built from the updated row, so a write and the
+ * look at what comes next share a round trip. No snapshot when events arrived
+ * during the statement (the caller then reads one on its own).
+ */
+export async function recordWriteProgressAndPlan(
+  pool: Pool,
+  orgId: string,
+  conversationId: string,
+  p: WriteProgress,
+  planLimit: number,
+): Promise<{ caseId: string | null; caseNumber: string | null; next?: SyncSnapshot }> {
+  const { rows } = await pool.query<SnapshotRow>({
+    name: 'record-write-progress-and-plan',
+    text: `WITH c AS (
+       ${WRITE_PROGRESS_UPDATE} RETURNING case_id, case_number, synced_seq, contiguous_seq, sync_state
+     ), ${snapshotSelectSql('$10')}`,
+    values: [...writeProgressValues(orgId, conversationId, p), planLimit],
+  });
+  const r = rows[0];
+  if (!r || r.contiguous_seq === null) throw notStored(orgId, conversationId);
+  return { caseId: r.case_id, caseNumber: r.case_number, ...(snapshotIsComplete(r) ? { next: toSnapshot(r) } : {}) };
 }
 
 export async function setCreatioCaseStatus(pool: Pool, orgId: string, conversationId: string, status: CreatioCaseStatus): Promise<void> {

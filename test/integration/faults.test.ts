@@ -1,6 +1,8 @@
 import { EventInputSchema } from '../../src/api/schemas';
 import { toConversationEvent } from '../../src/api/to-event';
 import { CaseStatus } from '../../src/creatio/stock';
+import type { Pool } from 'pg';
+import { recordWriteProgressAndPlan } from '../../src/store/conversations-repo';
 import { appendEvents } from '../../src/store/events-repo';
 import { handoff, message, resolve } from '../support/events';
 import { startTestStack, waitFor, type Json, type TestStack } from '../support/stack';
@@ -304,6 +306,38 @@ describe('Temporal unreachable', () => {
       [org, 'lost-1'],
     );
     expect(row.rows[0]!.signalled_seq).toBe(2);
+  });
+});
+
+describe('a write racing an ingest', () => {
+  function incoming(prefix: string, n: number, from: number) {
+    const receivedAt = new Date().toISOString();
+    return messages(prefix, n, from).map((m) => ({ event: toConversationEvent(EventInputSchema.parse(m), receivedAt) }));
+  }
+
+  it('does not plan from a snapshot that misses events committed while it waited', async () => {
+    // Handoff-only and no handoff: the sync writes nothing here; only the two parties below do.
+    const org = 'org-race';
+    const conv = 'race-1';
+    expect((await stack.connect(org, { handoffOnly: true })).status).toBe(200);
+    await appendEvents(stack.pool, org, conv, incoming('r', 1, 1));
+    const ingest = await stack.pool.connect();
+    try {
+      await ingest.query('BEGIN');
+      // An ingest holding the conversation's row lock, its events not yet committed.
+      const inTransaction = { query: ingest.query.bind(ingest) } as unknown as Pool;
+      expect((await appendEvents(inTransaction, org, conv, incoming('r', 2, 2))).contiguousSeq).toBe(3);
+      const racing = recordWriteProgressAndPlan(stack.pool, org, conv, { syncedSeq: 1, state: 'syncing' }, 50);
+      await new Promise((r) => setTimeout(r, 300));
+      await ingest.query('COMMIT');
+      // The update returns the ingest's cursor (3) but its event reads predate the commit.
+      expect((await racing).next).toBeUndefined();
+    } finally {
+      ingest.release();
+    }
+    const calm = await recordWriteProgressAndPlan(stack.pool, org, conv, { syncedSeq: 1, state: 'syncing' }, 50);
+    expect(calm.next?.contiguousSeq).toBe(3);
+    expect(calm.next?.pending.map((e) => e.seq)).toEqual([2, 3]);
   });
 });
 
