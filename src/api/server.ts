@@ -25,6 +25,8 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   registerWebhookRoutes(app, deps);
   app.register(async (v1) => {
     v1.addHook('onRequest', requireServiceToken(deps.apiToken));
+    // The service API takes JSON only: a text/plain body is refused as such (415), not parsed into a string that fails validation.
+    v1.removeContentTypeParser('text/plain');
     registerEventRoutes(v1, deps);
     registerConnectionRoutes(v1, deps);
     registerWebhookAdminRoutes(v1, deps);

@@ -262,6 +262,20 @@ describe('bad input', () => {
     expect((await stack.api('GET', `/v1/orgs/${org}/conversations/bad-1`)).status).toBe(404);
   });
 
+  it('answers 415 for a body that is not JSON, 400 for broken JSON, 413 for one over the limit; nothing stored', async () => {
+    const route = `/v1/orgs/${org}/conversations/media-1/events`;
+    const event = JSON.stringify(message('m1', 'customer', 'hi'));
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'application/xml']) {
+      const res = await stack.api('POST', route, event, { 'content-type': type });
+      expect([type, res.status, res.body.error]).toEqual([type, 415, 'unsupported_media_type']);
+    }
+    const broken = await stack.api('POST', route, '{"type": "message",');
+    expect([broken.status, broken.body.error]).toEqual([400, 'invalid_request']);
+    const huge = await stack.api('POST', route, JSON.stringify({ ...message('m1', 'customer', 'x'), text: 'x'.repeat(1_100_000) }));
+    expect([huge.status, huge.body.error]).toEqual([413, 'payload_too_large']);
+    expect((await stack.api('GET', `/v1/orgs/${org}/conversations/media-1`)).status).toBe(404);
+  });
+
   it('rejects a bad conversation ID, a missing token and an unconnected org', async () => {
     expect((await stack.postEvents(org, 'has space', message('m1', 'customer', 'x'))).status).toBe(400);
     expect((await stack.postEvents(org, 'bad%2Fslash', message('m1', 'customer', 'x'))).status).toBe(400);
