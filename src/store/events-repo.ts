@@ -83,7 +83,8 @@ interface ConversationPositions {
 /**
  * The conversation row's insert-or-update that locks it. It inserts nothing
  * (and returns no row) when the org has no connection, merges the customer
- * ($3) and reads the connection's mode. `appendsN`: the statement also moves
+ * ($3) and reads the connection's mode; without appends it touches updated_at
+ * only when the customer changed. `appendsN`: the statement also moves
  * the positions over $4 events appended after the last seq.
  */
 function upsertConversationSql(appendsN: boolean): string {
@@ -97,7 +98,7 @@ function upsertConversationSql(appendsN: boolean): string {
        ON CONFLICT (org_id, conversation_id)
        DO UPDATE SET customer = CASE WHEN $3::jsonb IS NULL THEN c.customer ELSE COALESCE(c.customer, '{}'::jsonb) || $3::jsonb END,
                      ${positions}
-                     updated_at = now()
+                     updated_at = ${appendsN ? 'now()' : `CASE WHEN $3::jsonb IS NOT NULL AND c.customer IS DISTINCT FROM COALESCE(c.customer, '{}'::jsonb) || $3::jsonb THEN now() ELSE c.updated_at END`}
        RETURNING last_seq, contiguous_seq, signalled_seq, case_id, synced_seq,
                  (SELECT handoff_only FROM connections WHERE org_id = $1) AS handoff_only`;
 }
@@ -260,12 +261,15 @@ async function appendInTransaction(pool: Pool, { orgId, conversationId, incoming
     let contiguousSeq = conv.contiguous_seq;
     while (seen.has(contiguousSeq + 1)) contiguousSeq++;
     if (contiguousSeq < lastSeq) contiguousSeq = await advanceContiguous(client, orgId, conversationId, contiguousSeq);
-    await client.query('UPDATE conversations SET last_seq = $3, contiguous_seq = $4 WHERE org_id = $1 AND conversation_id = $2', [
-      orgId,
-      conversationId,
-      lastSeq,
-      contiguousSeq,
-    ]);
+    // A request of duplicates only changes nothing (not even updated_at: the conversation did not change).
+    if (rowsToInsert.length > 0) {
+      await client.query('UPDATE conversations SET last_seq = $3, contiguous_seq = $4, updated_at = now() WHERE org_id = $1 AND conversation_id = $2', [
+        orgId,
+        conversationId,
+        lastSeq,
+        contiguousSeq,
+      ]);
+    }
     await client.query('COMMIT');
     return appendResult({ contiguousSeq: conv.contiguous_seq }, conv, { lastSeq, contiguousSeq }, results, (seq) => newMessageSeqs.has(seq));
   } catch (err) {

@@ -55,6 +55,20 @@ describe('duplicates and ordering', () => {
     expect(messageTitles(c.caseId)).toEqual([expect.stringContaining('my parcel is late'), expect.stringContaining('Sorry to hear')]);
   });
 
+  it('a re-post of stored events changes nothing, not even updatedAt; a new customer detail does', async () => {
+    const conv = 'dup-4';
+    const m1 = message('u1', 'customer', 'Where is my order?', { customer: { name: 'Ann Example', email: 'ann@example.com' } });
+    expect((await stack.postEvents(org, conv, m1)).status).toBe(202);
+    const before = await until(org, conv, (x) => x.syncedUpTo === 1 && x.state === 'syncing', 'synced');
+    await new Promise((r) => setTimeout(r, 20));
+    const again = await stack.postEvents(org, conv, m1);
+    expect((again.body.events as Json[])[0]).toMatchObject({ eventId: 'u1', seq: 1, duplicate: true });
+    expect((await conversation(org, conv)).updatedAt).toBe(before.updatedAt);
+    const phone = await stack.postEvents(org, conv, { ...m1, customer: { phone: '+44 20 7946 0000' } });
+    expect((phone.body.events as Json[])[0]).toMatchObject({ duplicate: true });
+    expect((await conversation(org, conv)).updatedAt).not.toBe(before.updatedAt);
+  });
+
   it('an event ID re-sent with a different type is a conflict and stores nothing', async () => {
     const conv = 'dup-2';
     await stack.postEvents(org, conv, message('x1', 'customer', 'first'));
