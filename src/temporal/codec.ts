@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, randomBytes, randomFillSync, type KeyObject } from 'node:crypto';
 import { METADATA_ENCODING_KEY, type Payload, type PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 
@@ -21,8 +21,36 @@ const KEY_ID_PATTERN = /^[A-Za-z0-9._-]+$/;
 
 export class PayloadCodecError extends Error {}
 
+/**
+ * Random IVs handed out from a pooled buffer: one call for the CSPRNG per 512
+ * payloads instead of one each (it showed in the API's profile). Each IV is
+ * still 96 fresh random bits, used once.
+ */
+class IvPool {
+  private readonly pool = Buffer.alloc(IV_BYTES * 512);
+  private offset = this.pool.length;
+
+  next(): Buffer {
+    if (this.offset === this.pool.length) {
+      randomFillSync(this.pool);
+      this.offset = 0;
+    }
+    const iv = this.pool.subarray(this.offset, this.offset + IV_BYTES);
+    this.offset += IV_BYTES;
+    return iv;
+  }
+}
+
+/** What encrypting with one key needs, prepared once rather than per payload. */
+interface PreparedKey {
+  key: KeyObject;
+  aad: Buffer;
+  metadata: Record<string, Uint8Array>;
+}
+
 export class EncryptionCodec implements PayloadCodec {
-  private readonly keys: ReadonlyMap<string, Buffer>;
+  private readonly prepared = new Map<string, PreparedKey>();
+  private readonly ivs = new IvPool();
 
   constructor(
     keys: ReadonlyMap<string, Buffer>,
@@ -33,7 +61,13 @@ export class EncryptionCodec implements PayloadCodec {
       if (key.length !== 32) throw new PayloadCodecError(`Payload key "${id}" must be 32 bytes (AES-256), got ${key.length}`);
     }
     if (!keys.has(activeKeyId)) throw new PayloadCodecError(`Active payload key "${activeKeyId}" is not among PAYLOAD_KEYS`);
-    this.keys = keys;
+    for (const [id, key] of keys) {
+      this.prepared.set(id, {
+        key: createSecretKey(key),
+        aad: associatedData(id),
+        metadata: { [METADATA_ENCODING_KEY]: utf8(ENCRYPTED_ENCODING), [KEY_ID_METADATA_KEY]: utf8(id) },
+      });
+    }
   }
 
   /** Parses "id:base64,id2:base64" (PAYLOAD_KEYS); the active key defaults to the first. */
@@ -65,14 +99,15 @@ export class EncryptionCodec implements PayloadCodec {
   }
 
   private encrypt(payload: Payload): Payload {
-    const keyId = this.activeKeyId;
-    const iv = randomBytes(IV_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', this.keys.get(keyId)!, iv, { authTagLength: TAG_BYTES });
-    cipher.setAAD(associatedData(keyId));
+    const active = this.prepared.get(this.activeKeyId)!;
+    const iv = this.ivs.next();
+    const cipher = createCipheriv('aes-256-gcm', active.key, iv, { authTagLength: TAG_BYTES });
+    cipher.setAAD(active.aad);
     const plain = temporal.api.common.v1.Payload.encode(payload).finish();
     const body = Buffer.concat([cipher.update(plain), cipher.final()]);
     return {
-      metadata: { [METADATA_ENCODING_KEY]: utf8(ENCRYPTED_ENCODING), [KEY_ID_METADATA_KEY]: utf8(keyId) },
+      // Shared by every payload of the key: nothing downstream mutates metadata values.
+      metadata: { ...active.metadata },
       data: Buffer.concat([iv, cipher.getAuthTag(), body]),
     };
   }
@@ -83,15 +118,15 @@ export class EncryptionCodec implements PayloadCodec {
     const keyIdBytes = payload.metadata?.[KEY_ID_METADATA_KEY];
     if (!keyIdBytes) throw new PayloadCodecError(`Encrypted payload has no "${KEY_ID_METADATA_KEY}" metadata`);
     const keyId = Buffer.from(keyIdBytes).toString('utf8');
-    const key = this.keys.get(keyId);
+    const key = this.prepared.get(keyId);
     if (!key) {
-      throw new PayloadCodecError(`Payload was encrypted with key "${keyId}", which is not in PAYLOAD_KEYS (configured: ${[...this.keys.keys()].join(', ')})`);
+      throw new PayloadCodecError(`Payload was encrypted with key "${keyId}", which is not in PAYLOAD_KEYS (configured: ${[...this.prepared.keys()].join(', ')})`);
     }
     const raw = Buffer.from(payload.data ?? new Uint8Array());
     if (raw.length < IV_BYTES + TAG_BYTES) throw new PayloadCodecError('Encrypted payload is truncated');
     // A fixed tag length: GCM would otherwise accept a shortened (forgeable) tag.
-    const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, IV_BYTES), { authTagLength: TAG_BYTES });
-    decipher.setAAD(associatedData(keyId));
+    const decipher = createDecipheriv('aes-256-gcm', key.key, raw.subarray(0, IV_BYTES), { authTagLength: TAG_BYTES });
+    decipher.setAAD(key.aad);
     decipher.setAuthTag(raw.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
     let plain: Buffer;
     try {

@@ -51,10 +51,14 @@ describe('EncryptionCodec: round trip', () => {
 
   it('lays data out as iv 12 | tag 16 | ciphertext, with a fresh IV every time', async () => {
     const plain = defaultPayloadConverter.toPayload('same');
-    const encrypted = await codec.encode(Array.from({ length: 50 }, () => plain));
+    // Several times the IV pool's 512, so refills are crossed; batches of one as the SDK mostly sends.
+    const encrypted: Payload[] = [];
+    for (let i = 0; i < 2_000; i++) encrypted.push(...(await codec.encode([plain])));
     const ivs = new Set(encrypted.map((p) => Buffer.from(p.data!).subarray(0, 12).toString('hex')));
-    expect(ivs.size).toBe(50);
+    expect(ivs.size).toBe(2_000);
     expect(encrypted[0]!.data!.length).toBeGreaterThan(12 + 16);
+    // Each payload owns its bytes: the first still decrypts after the pool was refilled under it.
+    expect(defaultPayloadConverter.fromPayload((await codec.decode([encrypted[0]!]))[0]!)).toBe('same');
   });
 
   it('keeps order and handles an empty batch', async () => {
