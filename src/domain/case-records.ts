@@ -144,7 +144,8 @@ function messageRows(ctx: ActivityContext, msg: MessageEvent): CreatioRow[] {
   let html = messageBodyHtml({ text: msg.text, html: msg.html });
   if (msg.attachments?.length) html += attachmentsHtml(msg.attachments);
   const titleText = msg.text.trim() !== '' ? msg.text : (msg.attachments ?? []).map((a) => `[attachment: ${a.name}]`).join(' ');
-  const parts = splitHtmlForColumn(html, ctx.textMax);
+  // Sanitised HTML (ours and messageBodyHtml's) that fits is its own only part: no need to parse it into graphemes.
+  const parts = html.length <= ctx.textMax ? [html] : splitHtmlForColumn(html, ctx.textMax);
   return parts.map((part, i) => {
     const suffix = parts.length > 1 ? ` (part ${i + 1} of ${parts.length})` : '';
     const title = activityTitle(speaker, titleText, TITLE_MAX - suffix.length) + suffix;

@@ -12,6 +12,9 @@ import {
 } from '../../../src/domain/case-records';
 import type { Customer, HandoffEvent, MessageEvent, ResolveEvent, StoredEvent } from '../../../src/domain/events';
 import { eventActivityId, sessionLinkActivityId } from '../../../src/domain/record-ids';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { splitHtmlForColumn } from '../../../src/domain/content';
 import { textContent } from './content-oracle';
 
 // ---------------------------------------------------------------------------
@@ -288,6 +291,26 @@ describe('buildEventRows: messages', () => {
     expect(title(row).length).toBeLessThanOrEqual(TITLE_MAX);
     expect(title(row)).toMatch(/^Customer: lorem ipsum .*…$/);
     expect(title(row)).not.toContain('\n');
+  });
+});
+
+describe('buildEventRows: messages that fit', () => {
+  // Every message of the sample conversations, with the attachments list where it has one.
+  const examples = join(__dirname, '../../../examples');
+  const samples = readdirSync(examples)
+    .filter((f) => f.endsWith('.json'))
+    .flatMap((f) => (JSON.parse(readFileSync(join(examples, f), 'utf8')) as { events: Array<Partial<MessageEvent> & { type: string }> }).events)
+    .filter((e) => e.type === 'message')
+    .map((e) => msg({ eventId: e.eventId ?? 'm1', text: e.text ?? '', ...(e.html ? { html: e.html } : {}), ...(e.attachments ? { attachments: e.attachments } : {}) }));
+
+  it('are one part each, exactly what the splitter makes of them (the row skips the splitter then)', () => {
+    expect(samples.length).toBeGreaterThan(40);
+    expect(samples.some((m) => m.html)).toBe(true);
+    expect(samples.some((m) => m.attachments?.length)).toBe(true);
+    for (const m of samples) {
+      const body = notes(messageRow(m));
+      expect([m.eventId, splitHtmlForColumn(body, 20_000)]).toEqual([m.eventId, [body]]);
+    }
   });
 });
 
