@@ -92,11 +92,20 @@ export async function pullFromCreatio(deps: ActivityDeps, input: ConversationRef
 }
 
 async function integrationUserOf(pool: Pool, orgId: string, caseCreator: string | null): Promise<string | null> {
-  const { rows } = await pool.query<{ integration_user_id: string | null }>(
-    `UPDATE connections SET integration_user_id = COALESCE(integration_user_id, $2::uuid) WHERE org_id = $1
-     RETURNING integration_user_id`,
-    [orgId, caseCreator],
-  );
+  // Written once; every later pull only reads it (an update per pull would queue every
+  // conversation of the org on the connection's row lock).
+  const { rows } = await pool.query<{ integration_user_id: string | null }>({
+    name: 'integration-user',
+    text: `WITH learned AS (
+       UPDATE connections SET integration_user_id = $2::uuid
+        WHERE org_id = $1 AND integration_user_id IS NULL AND $2::uuid IS NOT NULL
+        RETURNING integration_user_id
+     )
+     SELECT integration_user_id FROM learned
+     UNION ALL
+     SELECT integration_user_id FROM connections WHERE org_id = $1 AND integration_user_id IS NOT NULL`,
+    values: [orgId, caseCreator],
+  });
   return rows[0]?.integration_user_id ?? caseCreator;
 }
 

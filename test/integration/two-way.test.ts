@@ -53,8 +53,14 @@ describe('agent replies', () => {
     expect(got!.signatureValid).toBe(true);
     expect(got!.body.data).toMatchObject({ activityId: String(reply.Id), caseId, text: 'Hello, your parcel left the warehouse today.' });
     expect(String(got!.body.data.html)).toContain('<b>your parcel</b>');
+    // The pull learned who our integration user is; later pulls leave the connection's row alone.
+    const connectionRow = async () =>
+      (await stack.pool.query<{ xmin: string; user: string | null }>('SELECT xmin::text, integration_user_id AS user FROM connections WHERE org_id = $1', [org])).rows[0]!;
+    const before = await connectionRow();
+    expect(before.user).not.toBeNull();
     await new Promise((r) => setTimeout(r, 5000)); // several more backstop reads
     expect(repliesFor(conv)).toHaveLength(1);
+    expect(await connectionRow()).toEqual(before);
   });
 
   it('relays through the webhook quickly; duplicate webhooks and our own activities relay nothing more', async () => {
