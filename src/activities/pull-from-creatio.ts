@@ -54,7 +54,7 @@ export async function pullFromCreatio(deps: ActivityDeps, input: ConversationRef
   if (!conv?.caseId) return none;
   const caseId = conv.caseId;
 
-  return withCreatio(deps, orgId, async ({ client }) => {
+  return withCreatio(deps, orgId, async ({ record, client }) => {
     const opts = { purpose: input.purpose };
     let current: CreatioCaseRow;
     try {
@@ -71,7 +71,8 @@ export async function pullFromCreatio(deps: ActivityDeps, input: ConversationRef
     const known: CreatioCaseStatus = current.Status?.IsFinal ? 'final' : current.Status?.IsResolved ? 'resolved' : 'open';
     if (known !== conv.creatioCaseStatus) await setCreatioCaseStatus(deps.pool, orgId, conversationId, known);
     // The OAuth app's user created our case: that is how we recognise our own writes.
-    const integrationUser = await integrationUserOf(deps.pool, orgId, current.CreatedById ?? null);
+    // Read with the connection under the write lock; learned (one write) only while unknown.
+    const integrationUser = record.integrationUserId ?? (await learnIntegrationUser(deps.pool, orgId, current.CreatedById ?? null));
 
     const replies = await relayNewActivities(deps.pool, conv, caseId, integrationUser, async (since) =>
       (
@@ -91,21 +92,13 @@ export async function pullFromCreatio(deps: ActivityDeps, input: ConversationRef
   });
 }
 
-async function integrationUserOf(pool: Pool, orgId: string, caseCreator: string | null): Promise<string | null> {
-  // Written once; every later pull only reads it (an update per pull would queue every
-  // conversation of the org on the connection's row lock).
-  const { rows } = await pool.query<{ integration_user_id: string | null }>({
-    name: 'integration-user',
-    text: `WITH learned AS (
-       UPDATE connections SET integration_user_id = $2::uuid
-        WHERE org_id = $1 AND integration_user_id IS NULL AND $2::uuid IS NOT NULL
-        RETURNING integration_user_id
-     )
-     SELECT integration_user_id FROM learned
-     UNION ALL
-     SELECT integration_user_id FROM connections WHERE org_id = $1 AND integration_user_id IS NOT NULL`,
-    values: [orgId, caseCreator],
-  });
+/** Stores the case creator as the integration user unless another pull got there first; returns the stored one. */
+async function learnIntegrationUser(pool: Pool, orgId: string, caseCreator: string | null): Promise<string | null> {
+  const { rows } = await pool.query<{ integration_user_id: string | null }>(
+    `UPDATE connections SET integration_user_id = COALESCE(integration_user_id, $2::uuid) WHERE org_id = $1
+     RETURNING integration_user_id`,
+    [orgId, caseCreator],
+  );
   return rows[0]?.integration_user_id ?? caseCreator;
 }
 

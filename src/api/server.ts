@@ -9,12 +9,13 @@ import { registerWebhookRoutes } from './routes/webhooks';
 
 /** The HTTP API, without listening. */
 export function buildApi(deps: ApiDeps): FastifyInstance {
+  // The per-request child only adds reqId, which ties a request's own info-level logs together; with
+  // those off, every request would pay for a child (its bindings go through redaction) for nothing.
+  const childPerRequest = deps.logger.isLevelEnabled('info');
   const app: FastifyInstance = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: deps.bodyLimit,
-    // The per-request child only adds reqId, which ties a request's own info-level logs together; with
-    // those off, every request would pay for a child (its bindings go through redaction) for nothing.
-    childLoggerFactory: (logger, bindings, opts) => (deps.logger.isLevelEnabled('info') ? logger.child(bindings, opts) : logger),
+    childLoggerFactory: (logger, bindings, opts) => (childPerRequest ? logger.child(bindings, opts) : logger),
   });
 
   app.setErrorHandler((err: { statusCode?: number; code?: string; message: string }, req, reply) => {

@@ -15,6 +15,8 @@ export interface ConnectionRecord extends ConnectionSettings {
   /** When Creatio last called this organisation's webhook (two-way sync); null if never. */
   lastWebhookAt: string | null;
   lookups: Record<string, unknown> | null;
+  /** The Creatio user our OAuth client writes as, learned from the first case read back; null until then. */
+  integrationUserId: string | null;
   /** The checklist of the last successful Test & Save (its warnings stay visible). */
   lastChecklist: unknown;
   createdAt: string;
@@ -46,6 +48,7 @@ interface Row {
   last_error: string | null;
   last_webhook_at: Date | null;
   lookups: Record<string, unknown> | null;
+  integration_user_id: string | null;
   last_checklist: unknown;
   created_at: Date;
   updated_at: Date;
@@ -71,6 +74,7 @@ function toRecord(r: Row): ConnectionRecord {
     lastError: r.last_error,
     lastWebhookAt: r.last_webhook_at?.toISOString() ?? null,
     lookups: r.lookups,
+    integrationUserId: r.integration_user_id ?? null,
     lastChecklist: r.last_checklist ?? null,
     createdAt: r.created_at.toISOString(),
     updatedAt: r.updated_at.toISOString(),

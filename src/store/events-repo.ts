@@ -87,6 +87,9 @@ interface ConversationPositions {
  * only when the customer changed. `appendsN`: the statement also moves
  * the positions over $4 events appended after the last seq.
  */
+/** The stored customer with the request's details ($3) merged over it. */
+const MERGED_CUSTOMER = `COALESCE(c.customer, '{}'::jsonb) || $3::jsonb`;
+
 function upsertConversationSql(appendsN: boolean): string {
   const positions = appendsN
     ? `last_seq = c.last_seq + $4,
@@ -96,9 +99,9 @@ function upsertConversationSql(appendsN: boolean): string {
        SELECT $1, $2, $3${appendsN ? ', $4, $4' : ''}
         WHERE EXISTS (SELECT 1 FROM connections WHERE org_id = $1 AND status <> 'disconnected')
        ON CONFLICT (org_id, conversation_id)
-       DO UPDATE SET customer = CASE WHEN $3::jsonb IS NULL THEN c.customer ELSE COALESCE(c.customer, '{}'::jsonb) || $3::jsonb END,
+       DO UPDATE SET customer = CASE WHEN $3::jsonb IS NULL THEN c.customer ELSE ${MERGED_CUSTOMER} END,
                      ${positions}
-                     updated_at = ${appendsN ? 'now()' : `CASE WHEN $3::jsonb IS NOT NULL AND c.customer IS DISTINCT FROM COALESCE(c.customer, '{}'::jsonb) || $3::jsonb THEN now() ELSE c.updated_at END`}
+                     updated_at = ${appendsN ? 'now()' : `CASE WHEN $3::jsonb IS NOT NULL AND c.customer IS DISTINCT FROM ${MERGED_CUSTOMER} THEN now() ELSE c.updated_at END`}
        RETURNING last_seq, contiguous_seq, signalled_seq, case_id, synced_seq,
                  (SELECT handoff_only FROM connections WHERE org_id = $1) AS handoff_only`;
 }

@@ -50,6 +50,7 @@ interface PreparedKey {
 
 export class EncryptionCodec implements PayloadCodec {
   private readonly prepared = new Map<string, PreparedKey>();
+  private readonly active: PreparedKey;
   private readonly ivs = new IvPool();
 
   constructor(
@@ -68,6 +69,7 @@ export class EncryptionCodec implements PayloadCodec {
         metadata: { [METADATA_ENCODING_KEY]: utf8(ENCRYPTED_ENCODING), [KEY_ID_METADATA_KEY]: utf8(id) },
       });
     }
+    this.active = this.prepared.get(activeKeyId)!;
   }
 
   /** Parses "id:base64,id2:base64" (PAYLOAD_KEYS); the active key defaults to the first. */
@@ -99,7 +101,7 @@ export class EncryptionCodec implements PayloadCodec {
   }
 
   private encrypt(payload: Payload): Payload {
-    const active = this.prepared.get(this.activeKeyId)!;
+    const active = this.active;
     const iv = this.ivs.next();
     const cipher = createCipheriv('aes-256-gcm', active.key, iv, { authTagLength: TAG_BYTES });
     cipher.setAAD(active.aad);

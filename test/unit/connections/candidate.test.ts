@@ -25,6 +25,7 @@ function stored(overrides: Partial<ConnectionRecord> = {}): ConnectionRecord {
     lastError: null,
     lastWebhookAt: null,
     lookups: null,
+    integrationUserId: null,
     lastChecklist: null,
     createdAt: '2026-01-01T00:00:00.000Z',
     updatedAt: '2026-01-01T00:00:00.000Z',
