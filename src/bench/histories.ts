@@ -20,6 +20,52 @@ export interface HistoryStats {
   signals: number;
   /** Activity or workflow task failures and timeouts seen in the histories. */
   failures: number;
+  /** Where a run's time goes, from event timestamps: totals in ms and how many tasks they cover. */
+  timing: TaskTiming;
+}
+
+/**
+ * Waits (scheduled → started: the task sat in the task queue) and runs
+ * (started → completed: a worker held it), summed over workflow and activity
+ * tasks. Shows whether a slow phase queued for workers or spent its time in them.
+ */
+export interface TaskTiming {
+  workflowTasks: number;
+  workflowTaskWaitMs: number;
+  workflowTaskRunMs: number;
+  activityTasks: number;
+  activityWaitMs: number;
+  activityRunMs: number;
+  /** Start of the first run to the close of the last. */
+  workflowMs: number;
+}
+
+function eventMs(e: temporal.api.history.v1.IHistoryEvent): number {
+  const t = e.eventTime;
+  return t ? Number(t.seconds ?? 0) * 1000 + (t.nanos ?? 0) / 1e6 : NaN;
+}
+
+/** Adds one run's task waits and runs to `t`. */
+function addTiming(t: TaskTiming, events: readonly temporal.api.history.v1.IHistoryEvent[]): void {
+  const at = new Map<number, number>();
+  for (const e of events) {
+    const ms = eventMs(e);
+    at.set(Number(e.eventId ?? 0), ms);
+    const wftStarted = e.workflowTaskStartedEventAttributes;
+    const wftCompleted = e.workflowTaskCompletedEventAttributes;
+    const actStarted = e.activityTaskStartedEventAttributes;
+    const actCompleted = e.activityTaskCompletedEventAttributes;
+    if (wftStarted) t.workflowTaskWaitMs += ms - (at.get(Number(wftStarted.scheduledEventId)) ?? ms);
+    if (wftCompleted) {
+      t.workflowTasks++;
+      t.workflowTaskRunMs += ms - (at.get(Number(wftCompleted.startedEventId)) ?? ms);
+    }
+    if (actStarted) t.activityWaitMs += ms - (at.get(Number(actStarted.scheduledEventId)) ?? ms);
+    if (actCompleted) {
+      t.activityTasks++;
+      t.activityRunMs += ms - (at.get(Number(actCompleted.startedEventId)) ?? ms);
+    }
+  }
 }
 
 const T = temporal.api.enums.v1.EventType;
@@ -43,7 +89,17 @@ const FAILURES = new Set([
  * so each workflow's result is awaited first (bounded) to count whole histories.
  */
 export async function historyStats(client: Client, workflowIds: readonly string[], concurrency = 8): Promise<HistoryStats> {
-  const stats: HistoryStats = { workflows: 0, runs: 0, events: 0, byType: {}, activities: 0, localActivities: 0, signals: 0, failures: 0 };
+  const stats: HistoryStats = {
+    workflows: 0,
+    runs: 0,
+    events: 0,
+    byType: {},
+    activities: 0,
+    localActivities: 0,
+    signals: 0,
+    failures: 0,
+    timing: { workflowTasks: 0, workflowTaskWaitMs: 0, workflowTaskRunMs: 0, activityTasks: 0, activityWaitMs: 0, activityRunMs: 0, workflowMs: 0 },
+  };
   let next = 0;
   async function one(): Promise<void> {
     for (;;) {
@@ -52,11 +108,18 @@ export async function historyStats(client: Client, workflowIds: readonly string[
       let runId: string | undefined;
       stats.workflows++;
       await settled(client, id, 30_000);
+      let closedAt: number | undefined;
+      let startedAt: number | undefined;
       // Latest run first, then back through continuedExecutionRunId.
       for (let guard = 0; guard < 1000; guard++) {
         const history = await client.workflow.getHandle(id, runId).fetchHistory();
         const events = history.events ?? [];
         stats.runs++;
+        addTiming(stats.timing, events);
+        if (events.length > 0) {
+          closedAt ??= eventMs(events[events.length - 1]!);
+          startedAt = eventMs(events[0]!);
+        }
         for (const e of events) {
           const type = e.eventType ?? 0;
           // Markers are local activities or patch markers: name them apart.
@@ -78,6 +141,7 @@ export async function historyStats(client: Client, workflowIds: readonly string[
         if (!previous) break;
         runId = previous;
       }
+      if (closedAt !== undefined && startedAt !== undefined) stats.timing.workflowMs += closedAt - startedAt;
     }
   }
   await Promise.all(Array.from({ length: Math.min(concurrency, workflowIds.length) }, one));

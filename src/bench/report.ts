@@ -131,7 +131,19 @@ function topTypes(p: PhaseResult | undefined, n = 8): string {
 function historyLines(ours: PhaseResult, floor?: PhaseResult): string[] {
   const lines = [`- History events per conversation by type, ours (${ours.history?.workflows ?? 0} histories): ${topTypes(ours)}.`];
   if (floor) lines.push(`- Same, floor: ${topTypes(floor)}.`);
+  lines.push(`- Task times from the histories (mean ms; wait = scheduled → started, run = started → completed): ours ${taskTimes(ours)}${floor ? `; floor ${taskTimes(floor)}` : ''}.`);
   return lines;
+}
+
+function taskTimes(p: PhaseResult): string {
+  const t = p.history?.timing;
+  if (!t || !p.history?.workflows) return '–';
+  const mean = (ms: number, n: number) => (n > 0 ? num(ms / n, 0) : '–');
+  return [
+    `workflow task wait ${mean(t.workflowTaskWaitMs, t.workflowTasks)}, run ${mean(t.workflowTaskRunMs, t.workflowTasks)} (${num(t.workflowTasks / p.history.workflows, 1)}/conversation)`,
+    `activity wait ${mean(t.activityWaitMs, t.activityTasks)}, run ${mean(t.activityRunMs, t.activityTasks)} (${num(t.activityTasks / p.history.workflows, 1)}/conversation)`,
+    `workflow start → close ${mean(t.workflowMs, p.history.workflows)}`,
+  ].join(' · ');
 }
 
 function probeSection(probe: PhaseResult[]): string {

@@ -89,6 +89,8 @@ export async function startBenchStack(o: BenchOptions, root: string, log: (line:
       WORKER_MAX_CACHED_WORKFLOWS: String(o.workerCache),
       CREATIO_MAX_CONCURRENCY: String(o.creatioConcurrency),
       ...(o.workflowBundlePath ? { WORKFLOW_BUNDLE_PATH: o.workflowBundlePath } : {}),
+      // Reproduces backstop load in minutes instead of the default 5 (a diagnostic, not a scenario setting).
+      ...(process.env.BENCH_BACKSTOP_MIN_MS ? { BACKSTOP_MIN_MS: process.env.BENCH_BACKSTOP_MIN_MS } : {}),
     };
     const worker = new BenchChild('our worker', scripts.worker, base);
     stops.push(() => worker.stop());
