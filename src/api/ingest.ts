@@ -40,8 +40,10 @@ export async function ingestEvents(
     await markSignalled(pool, orgId, conversationId, stored.contiguousSeq);
     return { ...stored, workflowId, signalled: true };
   }
+  // An earlier request of this conversation was signalled (or marked told), so its run is probably open.
+  const likelyRunning = stored.signalledSeq > 0 || stored.events.some((e) => e.seq > 1);
   try {
-    await signalEventsAvailable(signals, orgId, conversationId, stored.contiguousSeq);
+    await signalEventsAvailable(signals, orgId, conversationId, stored.contiguousSeq, likelyRunning);
     return { ...stored, workflowId, signalled: true };
   } catch (signalError) {
     return { ...stored, workflowId, signalled: false, signalError };

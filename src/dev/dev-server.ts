@@ -54,6 +54,8 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     mkdirSync(path.dirname(opts.dbFile), { recursive: true });
     args.push('--db-filename', opts.dbFile);
   }
+  // Diagnostics: a fixed port for the server's Prometheus metrics (otherwise the CLI picks a random one).
+  if (process.env.TEMPORAL_DEV_METRICS_PORT) args.push('--metrics-port', process.env.TEMPORAL_DEV_METRICS_PORT);
   if (opts.uiCodecEndpoint && uiPort) args.push('--ui-codec-endpoint', opts.uiCodecEndpoint);
   // All ours are keywords; the CLI spells the type "Keyword".
   for (const key of SEARCH_ATTRIBUTE_KEYS) args.push('--search-attribute', `${key.name}=Keyword`);

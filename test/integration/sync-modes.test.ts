@@ -80,6 +80,13 @@ describe('every-conversation mode', () => {
     const lateResult = await late.result();
     expect(lateResult.state).toBe('resolved');
     expect((await late.describe()).runId).not.toBe(firstRunId);
+    // The API's cheaper plain signal, tried first when a run is probably open, falls back to
+    // signal-with-start when the run has finished: the signal is not lost.
+    const secondRunId = (await late.describe()).runId;
+    await signalEventsAvailable({ client: stack.temporal, taskQueue: stack.cfg.TEMPORAL_TASK_QUEUE }, org, conv, 3, true);
+    const third = stack.temporal.workflow.getHandle(conversationWorkflowId(org, conv));
+    expect((await third.result()).state).toBe('resolved');
+    expect((await third.describe()).runId).not.toBe(secondRunId);
     // And a re-sent request for events already written sends no signal at all.
     const before = (await late.describe()).runId;
     expect((await stack.postEvents(org, conv, [message('m2', 'ai', 'It ships today.'), resolve('r1')])).status).toBe(202);
