@@ -36,6 +36,12 @@ export interface WriteToCaseResult {
   recordsWritten: number;
   /** What planSync would return right after the write (when planLimit was given). */
   next?: SyncSnapshot;
+  /**
+   * Events stored by the time the write recorded its result. The API does not
+   * signal events stored while a write goes on (the write reads them as it
+   * finishes), so the workflow learns of them here or from `next`.
+   */
+  knownSeq?: number;
   /** Set when the resolve (resolveSeq) was done with the write; absent: resolve as a step of its own. */
   resolved?: ResolveOutcome;
 }

@@ -6,8 +6,8 @@ import type { HandoffEvent, MessageEvent, StoredEvent } from '../domain/events';
 import { caseRecordId } from '../domain/record-ids';
 import type { ConnectionRecord } from '../store/connections-repo';
 import {
+  beginCaseWrite,
   getConversation,
-  getConversationWithEvents,
   recordWriteProgress,
   recordWriteProgressAndPlan,
   type ConversationRow,
@@ -32,7 +32,7 @@ export async function writeToCase(deps: ActivityDeps, input: WriteToCaseInput): 
   const { orgId, conversationId } = input;
   return withCreatio(deps, orgId, async ({ record, client }) => {
     // The events not yet written (after the stored cursor) come with the conversation.
-    const loaded = await getConversationWithEvents(deps.pool, orgId, conversationId, input.fromSeq, input.toSeq);
+    const loaded = await beginCaseWrite(deps.pool, orgId, conversationId, input.fromSeq, input.toSeq);
     if (!loaded) throw notStored(conversationId);
     let conv = loaded.conv;
     const events = loaded.events;
@@ -151,7 +151,7 @@ async function writeRows(
       ? { syncedSeq: resolveSeq, state: 'resolved', ...(resolved === 'resolved' ? { creatioCaseStatus: 'resolved' as const } : {}) }
       : { syncedSeq: toSeq, state: 'syncing' }),
   };
-  const recorded: { caseNumber: string | null; next?: SyncSnapshot } =
+  const recorded: { caseNumber: string | null; next?: SyncSnapshot; knownSeq?: number } =
     input.planLimit && !resolved
       ? await recordWriteProgressAndPlan(deps.pool, orgId, conversationId, final, input.planLimit)
       : await recordWriteProgress(deps.pool, orgId, conversationId, final);
@@ -164,6 +164,7 @@ async function writeRows(
     recordsWritten: result.confirmed - result.alreadyExisted,
     ...(resolved ? { resolved } : {}),
     ...(recorded.next ? { next: recorded.next } : {}),
+    ...(recorded.knownSeq !== undefined ? { knownSeq: recorded.knownSeq } : {}),
   };
 }
 

@@ -40,6 +40,9 @@ export async function ingestEvents(
     await markSignalled(pool, orgId, conversationId, stored.contiguousSeq);
     return { ...stored, workflowId, signalled: true };
   }
+  // A write to the case is under way and reads what comes next as it finishes: no signal needed
+  // (fewer signals, workflow tasks and history events while messages come quickly).
+  if (stored.writeInFlight) return { ...stored, workflowId, signalled: true };
   // An earlier request of this conversation was signalled (or marked told), so its run is probably open.
   const likelyRunning = stored.signalledSeq > 0 || stored.events.some((e) => e.seq > 1);
   try {

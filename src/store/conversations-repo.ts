@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import type { SyncSnapshot } from '../domain/sync-plan';
+import { WRITE_IN_FLIGHT_SQL } from './write-in-flight';
 import { snapshotIsComplete, snapshotSelectSql, toSnapshot, type SnapshotRow } from './sync-snapshot-repo';
 import type { Customer, StoredEvent } from '../domain/events';
 import { toStoredEvent, type EventRow } from './events-repo';
@@ -92,10 +93,12 @@ export async function getConversation(pool: Pool, orgId: string, conversationId:
 }
 
 /**
- * The conversation and its events in [fromSeq, toSeq] not yet written (after
- * synced_seq), in order, in one round trip: what a write starts from.
+ * Starts a write to the case: notes that a write is under way (the API need
+ * not wake the workflow for events stored until the write records its result,
+ * which reads what comes next), and returns the conversation and its events in
+ * [fromSeq, toSeq] not yet written (after synced_seq), in order, in one round trip.
  */
-export async function getConversationWithEvents(
+export async function beginCaseWrite(
   pool: Pool,
   orgId: string,
   conversationId: string,
@@ -103,14 +106,17 @@ export async function getConversationWithEvents(
   toSeq: number,
 ): Promise<{ conv: ConversationRow; events: StoredEvent[] } | undefined> {
   const { rows } = await pool.query<Row & { events: EventRow[] }>({
-    name: 'conversation-with-events',
-    text: `SELECT c.*, COALESCE((
+    name: 'begin-case-write',
+    text: `WITH c AS (
+         UPDATE conversations SET write_started_at = now() WHERE org_id = $1 AND conversation_id = $2 RETURNING *
+       )
+       SELECT c.*, COALESCE((
               SELECT json_agg(json_build_object('seq', e.seq, 'event_id', e.event_id, 'type', e.type,
                                                 'payload', e.payload, 'received_at', e.received_at) ORDER BY e.seq)
                 FROM events e
                WHERE e.org_id = c.org_id AND e.conversation_id = c.conversation_id
                  AND e.seq >= GREATEST($3, c.synced_seq + 1) AND e.seq <= $4), '[]'::json) AS events
-       FROM conversations c WHERE c.org_id = $1 AND c.conversation_id = $2`,
+       FROM c`,
     values: [orgId, conversationId, fromSeq, toSeq],
   });
   const r = rows[0];
@@ -150,6 +156,8 @@ const WRITE_PROGRESS_UPDATE = `UPDATE conversations
             sync_reason = CASE WHEN $8::text IS NULL THEN sync_reason END,
             resolved_at = CASE WHEN $8 = 'resolved' THEN COALESCE(resolved_at, now()) ELSE resolved_at END,
             creatio_case_status = COALESCE($9, creatio_case_status),
+            -- The write has read (or, with the plan, reads now) what came meanwhile: the API signals again.
+            write_started_at = NULL,
             updated_at = now()
       WHERE org_id = $1 AND conversation_id = $2`;
 
@@ -174,21 +182,23 @@ function notStored(orgId: string, conversationId: string): Error {
 /**
  * Records a Creatio step's progress in one statement, so a write that creates
  * the case, its link and its events (and possibly resolves it) costs one
- * round trip. Returns the case the conversation has afterwards.
+ * round trip. Returns the case the conversation has afterwards, and the
+ * events stored by then (`knownSeq`: the API sent no signal for those stored
+ * while the write went on).
  */
 export async function recordWriteProgress(
   pool: Pool,
   orgId: string,
   conversationId: string,
   p: WriteProgress,
-): Promise<{ caseId: string | null; caseNumber: string | null }> {
-  const { rows } = await pool.query<{ case_id: string | null; case_number: string | null }>({
+): Promise<{ caseId: string | null; caseNumber: string | null; knownSeq: number }> {
+  const { rows } = await pool.query<{ case_id: string | null; case_number: string | null; contiguous_seq: number }>({
     name: 'record-write-progress',
-    text: `${WRITE_PROGRESS_UPDATE} RETURNING case_id, case_number`,
+    text: `${WRITE_PROGRESS_UPDATE} RETURNING case_id, case_number, contiguous_seq`,
     values: writeProgressValues(orgId, conversationId, p),
   });
   if (!rows[0]) throw notStored(orgId, conversationId);
-  return { caseId: rows[0].case_id, caseNumber: rows[0].case_number };
+  return { caseId: rows[0].case_id, caseNumber: rows[0].case_number, knownSeq: rows[0].contiguous_seq };
 }
 
 /**
@@ -274,6 +284,8 @@ export async function listUnsignalled(
   const { rows } = await pool.query<{ org_id: string; conversation_id: string; contiguous_seq: number; synced_seq: number }>(
     `SELECT org_id, conversation_id, contiguous_seq, synced_seq FROM conversations
       WHERE signalled_seq < contiguous_seq AND updated_at < now() - make_interval(secs => $2::float8 / 1000)
+        -- A write under way reads these events as it finishes (src/store/write-in-flight.ts).
+        AND NOT ${WRITE_IN_FLIGHT_SQL}
       ORDER BY updated_at LIMIT $1`,
     [limit, graceMs],
   );

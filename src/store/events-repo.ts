@@ -1,6 +1,7 @@
 import { DatabaseError, type Pool, type PoolClient } from 'pg';
 import type { ConversationEvent, Customer, StoredEvent } from '../domain/events';
 import { sameEventContent } from '../domain/event-identity';
+import { WRITE_IN_FLIGHT_SQL } from './write-in-flight';
 
 export interface IncomingEvent {
   event: ConversationEvent;
@@ -37,6 +38,13 @@ export interface AppendResult {
   syncedSeq: number;
   /** The org's connection creates cases only on handoff. */
   handoffOnly: boolean;
+  /**
+   * A write to the case started recently and has not recorded its result yet:
+   * it reads what comes next as it finishes, after this call's commit (its
+   * statement waits for the conversation row this call locks), so it sees
+   * these events without a signal.
+   */
+  writeInFlight: boolean;
 }
 
 /** Two different events claim one sequence number, or one event ID comes back with other content. */
@@ -78,6 +86,7 @@ interface ConversationPositions {
   case_id: string | null;
   synced_seq: number;
   handoff_only: boolean;
+  write_in_flight: boolean;
 }
 
 /**
@@ -103,7 +112,8 @@ function upsertConversationSql(appendsN: boolean): string {
                      ${positions}
                      updated_at = ${appendsN ? 'now()' : `CASE WHEN $3::jsonb IS NOT NULL AND c.customer IS DISTINCT FROM ${MERGED_CUSTOMER} THEN now() ELSE c.updated_at END`}
        RETURNING last_seq, contiguous_seq, signalled_seq, case_id, synced_seq,
-                 (SELECT handoff_only FROM connections WHERE org_id = $1) AS handoff_only`;
+                 (SELECT handoff_only FROM connections WHERE org_id = $1) AS handoff_only,
+                 ${WRITE_IN_FLIGHT_SQL} AS write_in_flight`;
 }
 
 function customerJson(customer: Customer | undefined): string | null {
@@ -137,6 +147,7 @@ function appendResult(
     hasCase: row.case_id !== null,
     syncedSeq: row.synced_seq,
     handoffOnly: row.handoff_only,
+    writeInFlight: row.write_in_flight,
   };
 }
 

@@ -332,6 +332,8 @@ export async function conversationSync(input: ConversationSyncInput): Promise<Sy
           }),
         );
         if (written) {
+          // Events stored while the write went on were not signalled: the write reports them.
+          if (written.knownSeq !== undefined) status.knownSeq = Math.max(status.knownSeq, written.knownSeq);
           nextSnap = written.next;
           endedAs = null;
           lastActivityAt = Date.now();

@@ -6,6 +6,7 @@ import * as m005 from './005-case-lifecycle';
 import * as m006 from './006-case-trigger';
 import * as m007 from './007-ai-fields';
 import * as m008 from './008-ingest-fast-path';
+import * as m009 from './009-write-in-flight';
 
 /** Every migration, in the order it must be applied. Append only; never edit an applied one. */
 export const migrations: ReadonlyArray<{ name: string; sql: string }> = [
@@ -17,4 +18,5 @@ export const migrations: ReadonlyArray<{ name: string; sql: string }> = [
   { name: '006-case-trigger', sql: m006.sql },
   { name: '007-ai-fields', sql: m007.sql },
   { name: '008-ingest-fast-path', sql: m008.sql },
+  { name: '009-write-in-flight', sql: m009.sql },
 ];
