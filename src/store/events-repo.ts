@@ -231,7 +231,11 @@ async function appendInTransaction(pool: Pool, { orgId, conversationId, incoming
           throw new EventConflictError(
             seen.has(stored.seq) && !existing.rows.some((r) => r.event_id === eventId)
               ? `event ${eventId} comes twice in this request with different content`
-              : `event ${eventId} was already received with different content (seq ${stored.seq})`,
+              : stored.type !== type
+                ? `event ${eventId} was already received as a ${stored.type} event, not a ${type} (seq ${stored.seq})`
+                : seq !== undefined && seq !== stored.seq
+                  ? `event ${eventId} was already received with seq ${stored.seq}, not ${seq}`
+                  : `event ${eventId} was already received with different content (seq ${stored.seq})`,
           );
         }
         results.push({ eventId, seq: stored.seq, duplicate: true });

@@ -74,6 +74,7 @@ describe('duplicates and ordering', () => {
     await stack.postEvents(org, conv, message('x1', 'customer', 'first'));
     const res = await stack.postEvents(org, conv, resolve('x1'));
     expect(res.status).toBe(409);
+    expect(String(res.body.message)).toContain('event x1 was already received as a message event, not a resolve (seq 1)');
   });
 
   it('an event ID re-sent with other text is a conflict; the same content is a duplicate, in one request or two', async () => {
