@@ -4,7 +4,8 @@ import { heartbeating } from './heartbeat';
 import { pullFromCreatio } from './pull-from-creatio';
 import { resolveCase } from './resolve-case';
 import { planSync, recordSyncState } from './sync-state';
-import type { SyncActivities } from './types';
+import { planAndWrite } from './plan-and-write';
+import type { ConversationRef, SyncActivities, WriteToCaseInput, WriteToCaseResult } from './types';
 import { withCreatio } from './with-creatio';
 import { writeToCase } from './write-to-case';
 
@@ -13,18 +14,21 @@ export type { SyncActivities } from './types';
 
 /** The sync activities, bound to their dependencies (one set per worker process). */
 export function createActivities(deps: ActivityDeps): SyncActivities {
+  const plan = (input: ConversationRef & { limit: number }) => planSync(deps.pool, input);
+  const write = async (input: WriteToCaseInput): Promise<WriteToCaseResult> => {
+    const written = await writeToCase(deps, input);
+    // The next plan usually comes with the write's last statement; not after a resolve: the
+    // workflow finishes then unless more arrived (and plans anew if so).
+    if (!input.planLimit || written.resolved || written.next) return written;
+    return { ...written, next: await plan({ ...input, limit: input.planLimit }) };
+  };
   return {
-    planSync: (input) => planSync(deps.pool, input),
+    planSync: plan,
+    planAndWrite: (input) => planAndWrite(input, plan, write),
     recordSyncState: (input) => recordSyncState(deps.pool, input),
     // The sync's short steps are bounded by their start-to-close timeout (see the workflow's proxies).
     fetchToken: ({ orgId }) => withCreatio(deps, orgId, ({ client }) => client.getToken()),
-    writeToCase: async (input) => {
-      const written = await writeToCase(deps, input);
-      // The next plan usually comes with the write's last statement; not after a resolve: the
-      // workflow finishes then unless more arrived (and plans anew if so).
-      if (!input.planLimit || written.resolved || written.next) return written;
-      return { ...written, next: await planSync(deps.pool, { ...input, limit: input.planLimit }) };
-    },
+    writeToCase: write,
     resolveCase: (input) => resolveCase(deps, input),
     // Longer calls to other systems heartbeat, so a crashed worker's attempt is retried within seconds.
     pullFromCreatio: heartbeating((input) => pullFromCreatio(deps, input)),

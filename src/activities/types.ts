@@ -46,6 +46,12 @@ export interface WriteToCaseResult {
   resolved?: ResolveOutcome;
 }
 
+/** What planAndWrite planned from, and the write when the plan was one. */
+export interface PlanAndWriteResult {
+  snapshot: SyncSnapshot;
+  written?: WriteToCaseResult;
+}
+
 export type ResolveOutcome = 'resolved' | 'already_resolved' | 'already_final' | 'no_status_configured';
 
 export interface RecordSyncStateInput extends ConversationRef {
@@ -58,6 +64,8 @@ export interface RecordSyncStateInput extends ConversationRef {
 export interface SyncActivities {
   /** Database only: what is stored, written and configured. */
   planSync(input: ConversationRef & { limit: number }): Promise<SyncSnapshot>;
+  /** Plans the next step and, when it is a write, does it (Creatio); otherwise only plans. */
+  planAndWrite(input: ConversationRef & { planLimit: number }): Promise<PlanAndWriteResult>;
   /** Database only: the conversation's sync state for the API and admins. */
   recordSyncState(input: RecordSyncStateInput): Promise<void>;
   /** Warms and checks this worker's token cache; returns only the expiry. */

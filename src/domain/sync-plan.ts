@@ -100,3 +100,24 @@ function minSeq(a: number | null, b: number | null): number | null {
   if (b === null) return a;
   return Math.min(a, b);
 }
+
+/** One case $batch holds 100 records: the case, its link activity and 98 events. */
+export const MAX_EVENTS_WITH_NEW_CASE = 98;
+export const MAX_EVENTS_PER_WRITE = 100;
+
+/**
+ * The next step for a snapshot, with the service's batch limits: what the
+ * workflow plans, and what the activity that plans and writes in one step
+ * (planAndWrite) plans, so the two always agree.
+ */
+export function planFromSnapshot(snap: SyncSnapshot): SyncAction {
+  return planNextStep({
+    handoffOnly: snap.handoffOnly,
+    connected: snap.connected,
+    caseId: snap.caseId,
+    pending: snap.pending,
+    triggers: snap.triggers,
+    maxEventsPerWrite: MAX_EVENTS_PER_WRITE,
+    maxEventsWithNewCase: MAX_EVENTS_WITH_NEW_CASE,
+  });
+}

@@ -27,6 +27,8 @@ export const REDACTED_KEYS = [
 ];
 
 const REDACTED = new Set(REDACTED_KEYS.map((k) => k.toLowerCase()));
+/** Top-level keys that go through a serializer below (it picks what is logged). */
+const SERIALIZED_KEYS: ReadonlySet<string> = new Set(['req', 'res']);
 
 /**
  * Redacts secret-named keys at any depth (pino's path redaction stops at a
@@ -47,6 +49,9 @@ export function deepRedact(value: unknown, depth = 0, seen: WeakSet<object> = ne
   if (value instanceof Error || value instanceof Date || Buffer.isBuffer(value)) return value;
   let copy: Record<string, unknown> | undefined;
   for (const [k, v] of Object.entries(value)) {
+    // A request or reply at the top is left to its serializer, which keeps only safe fields. Walking it
+    // would also copy a reply whose request body holds a secret, and the copy loses its statusCode getter.
+    if (depth === 0 && SERIALIZED_KEYS.has(k)) continue;
     const r = REDACTED.has(k.toLowerCase()) ? '[redacted]' : deepRedact(v, depth + 1, seen);
     if (r !== v) {
       copy ??= { ...(value as Record<string, unknown>) };

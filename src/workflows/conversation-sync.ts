@@ -14,8 +14,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import type { SyncActivities, SyncSnapshot } from '../activities/types';
-import { planNextStep } from '../domain/sync-plan';
+import type { SyncActivities, SyncSnapshot, WriteToCaseResult } from '../activities/types';
+import { planFromSnapshot } from '../domain/sync-plan';
 import type { SyncReason, SyncState } from '../domain/sync-state';
 import {
   connectionChangedSignal,
@@ -66,9 +66,6 @@ const store = proxyLocalActivities<SyncActivities>({
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' },
 });
 
-/** One case $batch holds 100 records: the case, its link activity and 98 events. */
-const MAX_EVENTS_WITH_NEW_CASE = 98;
-const MAX_EVENTS_PER_WRITE = 100;
 const PLAN_PAGE = 200;
 
 /**
@@ -90,6 +87,12 @@ export async function conversationSync(input: ConversationSyncInput): Promise<Sy
    */
   const version = input.codeVersion ?? 0;
   const lean = version >= 2 || patched('lean-sync');
+  /**
+   * Version 3 plans with an activity that also writes when the plan is a
+   * write (planAndWrite), instead of a local activity to plan and then an
+   * activity to write: one task less per step taken without a plan in hand.
+   */
+  const planWithWrite = version >= 3;
 
   const status: SyncStatus = {
     orgId,
@@ -282,6 +285,24 @@ export async function conversationSync(input: ConversationSyncInput): Promise<Sy
     return woken();
   }
 
+  /** Takes a successful write's result; true when the run may finish (resolved with the write, nothing more). */
+  async function afterWrite(written: WriteToCaseResult): Promise<boolean> {
+    // Events stored while the write went on were not signalled: the write reports them.
+    if (written.knownSeq !== undefined) status.knownSeq = Math.max(status.knownSeq, written.knownSeq);
+    nextSnap = written.next;
+    endedAs = null;
+    lastActivityAt = Date.now();
+    backstopMs = timings.backstopMinMs;
+    // A case deleted in Creatio was let go: the next plan creates its replacement.
+    noteCase(written.caseId, written.caseNumber, !written.caseReplaced);
+    if (written.caseReplaced) return false;
+    status.syncedSeq = written.syncedSeq;
+    // Resolved in the same request: the resolve step is done too.
+    if (written.resolved) return resolved(written.syncedSeq);
+    await setState('syncing', null, undefined, true);
+    return false;
+  }
+
   for (;;) {
     const info = workflowInfo();
     if (info.continueAsNewSuggested || info.historyLength > timings.maxHistoryEvents) {
@@ -290,7 +311,19 @@ export async function conversationSync(input: ConversationSyncInput): Promise<Sy
       await continueAsNew<typeof conversationSync>({ ...input, carried: { knownSeq: status.knownSeq, tokenChecked } });
     }
 
-    const snap = nextSnap ?? (await store.planSync({ orgId, conversationId, limit: PLAN_PAGE }));
+    let snap: SyncSnapshot;
+    /** The write planAndWrite did with this plan, if it was one. */
+    let written: WriteToCaseResult | undefined;
+    if (nextSnap) {
+      snap = nextSnap;
+    } else if (planWithWrite) {
+      const planned = await creatioStep(() => creatio.planAndWrite({ orgId, conversationId, planLimit: PLAN_PAGE }));
+      if (!planned) continue; // waited (visibly); plan again
+      snap = planned.snapshot;
+      written = planned.written;
+    } else {
+      snap = await store.planSync({ orgId, conversationId, limit: PLAN_PAGE });
+    }
     nextSnap = undefined;
     status.knownSeq = Math.max(status.knownSeq, snap.contiguousSeq);
     status.syncedSeq = snap.syncedSeq;
@@ -301,15 +334,13 @@ export async function conversationSync(input: ConversationSyncInput): Promise<Sy
     }
     noteCase(snap.caseId, snap.caseNumber);
 
-    const action = planNextStep({
-      handoffOnly: snap.handoffOnly,
-      connected: snap.connected,
-      caseId: snap.caseId,
-      pending: snap.pending,
-      triggers: snap.triggers,
-      maxEventsPerWrite: MAX_EVENTS_PER_WRITE,
-      maxEventsWithNewCase: MAX_EVENTS_WITH_NEW_CASE,
-    });
+    // The plan was a write and it is done: take its result (the same as for the 'write' step below).
+    if (written) {
+      if (await afterWrite(written)) return { ...status };
+      continue;
+    }
+
+    const action = planFromSnapshot(snap);
 
     switch (action.kind) {
       case 'disconnected':
@@ -320,7 +351,7 @@ export async function conversationSync(input: ConversationSyncInput): Promise<Sy
         return { ...status };
 
       case 'write': {
-        const written = await creatioStep(() =>
+        const result = await creatioStep(() =>
           creatio.writeToCase({
             orgId,
             conversationId,
@@ -331,24 +362,7 @@ export async function conversationSync(input: ConversationSyncInput): Promise<Sy
             ...(action.thenResolve !== undefined ? { resolveSeq: action.thenResolve } : {}),
           }),
         );
-        if (written) {
-          // Events stored while the write went on were not signalled: the write reports them.
-          if (written.knownSeq !== undefined) status.knownSeq = Math.max(status.knownSeq, written.knownSeq);
-          nextSnap = written.next;
-          endedAs = null;
-          lastActivityAt = Date.now();
-          backstopMs = timings.backstopMinMs;
-          // A case deleted in Creatio was let go: the next plan creates its replacement.
-          noteCase(written.caseId, written.caseNumber, !written.caseReplaced);
-          if (written.caseReplaced) break;
-          status.syncedSeq = written.syncedSeq;
-          // Resolved in the same request: the resolve step is done too.
-          if (written.resolved) {
-            if (await resolved(written.syncedSeq)) return { ...status };
-            break;
-          }
-          await setState('syncing', null, undefined, true);
-        }
+        if (result && (await afterWrite(result))) return { ...status };
         break;
       }
 

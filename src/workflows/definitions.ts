@@ -69,5 +69,8 @@ export interface ConversationSyncInput {
   codeVersion?: number;
 }
 
-/** The version new runs are started with: 2 = lean sync and two-way sync (the patches of that name). */
-export const SYNC_CODE_VERSION = 2;
+/**
+ * The version new runs are started with: 2 = lean sync and two-way sync (the
+ * patches of that name); 3 = plans with planAndWrite instead of a local activity.
+ */
+export const SYNC_CODE_VERSION = 3;

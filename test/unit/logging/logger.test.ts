@@ -150,4 +150,19 @@ describe('createLogger: requests and replies', () => {
     logger.info({ req: { method: 'GET', url: '/v1/orgs/acme/conversations/c-1?verbose=1' } }, 'incoming request');
     expect(at(lines()[1], 'req', 'url')).toBe('/v1/orgs/acme/conversations/c-1');
   });
+
+  it('logs the status of a reply whose request body holds a secret (as after PUT /connection)', () => {
+    const { logger, lines, raw } = capture();
+    // Like Fastify's reply: the status is a getter on the prototype, the request hangs off the reply.
+    class Reply {
+      constructor(readonly request: { body: Record<string, unknown> }) {}
+      get statusCode(): number {
+        return 422;
+      }
+    }
+    const res = new Reply({ body: { instanceUrl: 'https://x', clientSecret: 'body-secret-1' } });
+    logger.info({ res, responseTime: 5 }, 'request completed');
+    expect(lines()[0]).toMatchObject({ res: { statusCode: 422 }, responseTime: 5 });
+    expect(raw()).not.toContain('body-secret-1');
+  });
 });
