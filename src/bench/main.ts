@@ -36,7 +36,9 @@ export async function runBenchmark(opts: BenchOptions, log: (line: string) => vo
     log('Interrupted: stopping the stack...');
     void stack.stop().finally(() => process.exit(130));
   };
+  // Ctrl+C, or a kill: either way the dev server, PostgreSQL and the children go too.
   process.once('SIGINT', stopOnSignal);
+  process.once('SIGTERM', stopOnSignal);
   const ctx = newContext(stack, opts, log);
   const scenarios: ScenarioResults[] = [];
   const probe: PhaseResult[] = [];
@@ -112,6 +114,7 @@ export async function runBenchmark(opts: BenchOptions, log: (line: string) => vo
     if (opts.resultsFile) appendResults(opts.resultsFile, markdown);
   } finally {
     process.off('SIGINT', stopOnSignal);
+    process.off('SIGTERM', stopOnSignal);
     log('Stopping the stack...');
     await stack.stop();
   }
