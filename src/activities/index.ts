@@ -1,10 +1,10 @@
 import type { ActivityDeps } from './deps';
 import { deliverOutbox } from './deliver-outbox';
 import { heartbeating } from './heartbeat';
+import { planAndWrite } from './plan-and-write';
 import { pullFromCreatio } from './pull-from-creatio';
 import { resolveCase } from './resolve-case';
 import { planSync, recordSyncState } from './sync-state';
-import { planAndWrite } from './plan-and-write';
 import type { ConversationRef, SyncActivities, WriteToCaseInput, WriteToCaseResult } from './types';
 import { withCreatio } from './with-creatio';
 import { writeToCase } from './write-to-case';

@@ -1,4 +1,4 @@
-import { planFromSnapshot } from '../domain/sync-plan';
+import { planFromSnapshot, writeRange } from '../domain/sync-plan';
 import type { ConversationRef, PlanAndWriteResult, SyncSnapshot, WriteToCaseInput, WriteToCaseResult } from './types';
 
 /**
@@ -17,14 +17,6 @@ export async function planAndWrite(
   const snapshot = await plan({ orgId, conversationId, limit: planLimit });
   const action = planFromSnapshot(snapshot);
   if (action.kind !== 'write') return { snapshot };
-  const written = await write({
-    orgId,
-    conversationId,
-    fromSeq: action.fromSeq,
-    toSeq: action.toSeq,
-    ...(action.createCase ? { createCase: action.createCase } : {}),
-    planLimit,
-    ...(action.thenResolve !== undefined ? { resolveSeq: action.thenResolve } : {}),
-  });
+  const written = await write({ orgId, conversationId, ...writeRange(action), planLimit });
   return { snapshot, written };
 }

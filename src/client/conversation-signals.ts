@@ -1,10 +1,11 @@
 import type { Client } from '@temporalio/client';
-import { WorkflowNotFoundError } from '@temporalio/common';
+import { WorkflowNotFoundError, type SignalDefinition } from '@temporalio/common';
 import {
   connectionChangedSignal,
   creatioChangedSignal,
   eventsAvailableSignal,
   SYNC_CODE_VERSION,
+  type ConversationSyncInput,
   type EventsAvailable,
   type SyncTimings,
 } from '../workflows/definitions';
@@ -18,6 +19,39 @@ export interface SignalTarget {
   timings?: Partial<SyncTimings>;
   /** How long one call to Temporal may take before we call it unreachable. */
   deadlineMs?: number;
+}
+
+/** Runs one call to Temporal within the target's deadline (past it, Temporal counts as unreachable). */
+function withDeadline<T>(target: SignalTarget, call: () => Promise<T>): Promise<T> {
+  return target.client.connection.withDeadline(Date.now() + (target.deadlineMs ?? 5_000), call);
+}
+
+/** Signals the conversation's open run; false when it has none (finished or never started). */
+async function signalIfRunning<Args extends unknown[]>(
+  target: SignalTarget,
+  workflowId: string,
+  signal: SignalDefinition<Args>,
+  ...args: Args
+): Promise<boolean> {
+  try {
+    await withDeadline(target, () => target.client.workflow.getHandle(workflowId).signal(signal, ...args));
+    return true;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
+    throw err;
+  }
+}
+
+/** What signal-with-start needs to start a conversation's run when it has none. */
+function runStart(target: SignalTarget, orgId: string, conversationId: string) {
+  const args: [ConversationSyncInput] = [{ orgId, conversationId, timings: target.timings, codeVersion: SYNC_CODE_VERSION }];
+  return {
+    workflowId: conversationWorkflowId(orgId, conversationId),
+    taskQueue: target.taskQueue,
+    args,
+    typedSearchAttributes: [{ key: OrgIdAttr, value: orgId }],
+    staticSummary: `Creatio sync of conversation ${conversationId} (org ${orgId})`,
+  };
 }
 
 /**
@@ -39,41 +73,21 @@ export async function signalEventsAvailable(
   likelyRunning = false,
 ): Promise<string> {
   const workflowId = conversationWorkflowId(orgId, conversationId);
-  if (likelyRunning) {
-    try {
-      await target.client.connection.withDeadline(Date.now() + (target.deadlineMs ?? 5_000), () =>
-        target.client.workflow.getHandle(workflowId).signal(eventsAvailableSignal, { upTo }),
-      );
-      return workflowId;
-    } catch (err) {
-      if (!(err instanceof WorkflowNotFoundError)) throw err;
-    }
+  if (!(likelyRunning && (await signalIfRunning(target, workflowId, eventsAvailableSignal, { upTo })))) {
+    await withDeadline(target, () =>
+      target.client.workflow.signalWithStart<typeof conversationSync, [EventsAvailable]>('conversationSync', {
+        ...runStart(target, orgId, conversationId),
+        signal: eventsAvailableSignal,
+        signalArgs: [{ upTo }],
+      }),
+    );
   }
-  await target.client.connection.withDeadline(Date.now() + (target.deadlineMs ?? 5_000), () =>
-    target.client.workflow.signalWithStart<typeof conversationSync, [EventsAvailable]>('conversationSync', {
-      workflowId,
-      taskQueue: target.taskQueue,
-      args: [{ orgId, conversationId, timings: target.timings, codeVersion: SYNC_CODE_VERSION }],
-      signal: eventsAvailableSignal,
-      signalArgs: [{ upTo }],
-      typedSearchAttributes: [{ key: OrgIdAttr, value: orgId }],
-      staticSummary: `Creatio sync of conversation ${conversationId} (org ${orgId})`,
-    }),
-  );
   return workflowId;
 }
 
 /** Wakes a running conversation workflow after its org's connection changed; a finished one is left alone. */
 export async function signalConnectionChanged(target: SignalTarget, orgId: string, conversationId: string): Promise<boolean> {
-  try {
-    await target.client.connection.withDeadline(Date.now() + (target.deadlineMs ?? 5_000), () =>
-      target.client.workflow.getHandle(conversationWorkflowId(orgId, conversationId)).signal(connectionChangedSignal),
-    );
-    return true;
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return false;
-    throw err;
-  }
+  return signalIfRunning(target, conversationWorkflowId(orgId, conversationId), connectionChangedSignal);
 }
 
 /**
@@ -81,15 +95,11 @@ export async function signalConnectionChanged(target: SignalTarget, orgId: strin
  * case, starting the workflow if it had finished (an agent may reply days later).
  */
 export async function signalCreatioChanged(target: SignalTarget, orgId: string, conversationId: string): Promise<void> {
-  await target.client.connection.withDeadline(Date.now() + (target.deadlineMs ?? 5_000), () =>
+  await withDeadline(target, () =>
     target.client.workflow.signalWithStart<typeof conversationSync, []>('conversationSync', {
-      workflowId: conversationWorkflowId(orgId, conversationId),
-      taskQueue: target.taskQueue,
-      args: [{ orgId, conversationId, timings: target.timings, codeVersion: SYNC_CODE_VERSION }],
+      ...runStart(target, orgId, conversationId),
       signal: creatioChangedSignal,
       signalArgs: [],
-      typedSearchAttributes: [{ key: OrgIdAttr, value: orgId }],
-      staticSummary: `Creatio sync of conversation ${conversationId} (org ${orgId})`,
     }),
   );
 }

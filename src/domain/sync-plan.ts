@@ -121,3 +121,18 @@ export function planFromSnapshot(snap: SyncSnapshot): SyncAction {
     maxEventsWithNewCase: MAX_EVENTS_WITH_NEW_CASE,
   });
 }
+
+/** What a write's plan decides of its input: the range, the case to create, the resolve to fold in. */
+export function writeRange(action: Extract<SyncAction, { kind: 'write' }>): {
+  fromSeq: number;
+  toSeq: number;
+  createCase?: { trigger: 'customer_message' | 'handoff'; triggerSeq: number };
+  resolveSeq?: number;
+} {
+  return {
+    fromSeq: action.fromSeq,
+    toSeq: action.toSeq,
+    ...(action.createCase ? { createCase: action.createCase } : {}),
+    ...(action.thenResolve !== undefined ? { resolveSeq: action.thenResolve } : {}),
+  };
+}

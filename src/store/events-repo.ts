@@ -203,6 +203,14 @@ async function appendNewEvents(pool: Pool, { orgId, conversationId, incoming, cu
   );
 }
 
+/** Says how a re-sent event ID differs from what was received under it. */
+function conflictMessage(eventId: string, stored: { seq: number; type: string }, sent: { type: string; seq?: number }, twiceInRequest: boolean): string {
+  if (twiceInRequest) return `event ${eventId} comes twice in this request with different content`;
+  if (stored.type !== sent.type) return `event ${eventId} was already received as a ${stored.type} event, not a ${sent.type} (seq ${stored.seq})`;
+  if (sent.seq !== undefined && sent.seq !== stored.seq) return `event ${eventId} was already received with seq ${stored.seq}, not ${sent.seq}`;
+  return `event ${eventId} was already received with different content (seq ${stored.seq})`;
+}
+
 /** Any request (duplicates, caller-assigned seqs, gaps) in one transaction with the conversation row locked. */
 async function appendInTransaction(pool: Pool, { orgId, conversationId, incoming, customer }: AppendRequest): Promise<AppendResult> {
   const client = await pool.connect();
@@ -228,15 +236,8 @@ async function appendInTransaction(pool: Pool, { orgId, conversationId, incoming
       const stored = known.get(eventId);
       if (stored) {
         if (stored.type !== type || (seq !== undefined && seq !== stored.seq) || !sameEventContent(stored.payload, payload)) {
-          throw new EventConflictError(
-            seen.has(stored.seq) && !existing.rows.some((r) => r.event_id === eventId)
-              ? `event ${eventId} comes twice in this request with different content`
-              : stored.type !== type
-                ? `event ${eventId} was already received as a ${stored.type} event, not a ${type} (seq ${stored.seq})`
-                : seq !== undefined && seq !== stored.seq
-                  ? `event ${eventId} was already received with seq ${stored.seq}, not ${seq}`
-                  : `event ${eventId} was already received with different content (seq ${stored.seq})`,
-          );
+          const twiceInRequest = seen.has(stored.seq) && !existing.rows.some((r) => r.event_id === eventId);
+          throw new EventConflictError(conflictMessage(eventId, stored, { type, seq }, twiceInRequest));
         }
         results.push({ eventId, seq: stored.seq, duplicate: true });
         continue;

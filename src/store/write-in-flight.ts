@@ -5,5 +5,5 @@
  * ago may be a lost attempt (attempts time out after 90 s; most take under a
  * second), so after WRITE_IN_FLIGHT_SECONDS events are signalled as usual.
  */
-export const WRITE_IN_FLIGHT_SECONDS = 30;
+const WRITE_IN_FLIGHT_SECONDS = 30;
 export const WRITE_IN_FLIGHT_SQL = `(write_started_at IS NOT NULL AND write_started_at > now() - interval '${WRITE_IN_FLIGHT_SECONDS} seconds')`;

@@ -15,7 +15,7 @@ import {
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { SyncActivities, SyncSnapshot, WriteToCaseResult } from '../activities/types';
-import { planFromSnapshot } from '../domain/sync-plan';
+import { planFromSnapshot, writeRange } from '../domain/sync-plan';
 import type { SyncReason, SyncState } from '../domain/sync-state';
 import {
   connectionChangedSignal,
@@ -352,15 +352,7 @@ export async function conversationSync(input: ConversationSyncInput): Promise<Sy
 
       case 'write': {
         const result = await creatioStep(() =>
-          creatio.writeToCase({
-            orgId,
-            conversationId,
-            fromSeq: action.fromSeq,
-            toSeq: action.toSeq,
-            createCase: action.createCase,
-            ...(lean ? { planLimit: PLAN_PAGE } : {}),
-            ...(action.thenResolve !== undefined ? { resolveSeq: action.thenResolve } : {}),
-          }),
+          creatio.writeToCase({ orgId, conversationId, ...writeRange(action), ...(lean ? { planLimit: PLAN_PAGE } : {}) }),
         );
         if (result && (await afterWrite(result))) return { ...status };
         break;
